@@ -1,0 +1,80 @@
+"""The one seam through which the course reaches a Docker engine.
+
+Every helper gets its client from :func:`client`. Notebooks may use that same client for raw SDK calls
+(``h.client().containers.run(...)``), which is what a learner should learn to recognise.
+A later mode (Binder: no engine, replay of a recorded real run) plugs in through :func:`use_client`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import docker
+from docker.context import ContextAPI
+from docker.errors import DockerException
+
+from .errors import EngineUnavailable
+
+_client: docker.DockerClient | None = None
+
+_START_HINTS = {
+    "Linux": "start the engine: `sudo systemctl start docker` (or `sudo dockerd &` where there is no systemd); "
+    "if it runs but you get 'permission denied', add yourself to the docker group "
+    "(`sudo usermod -aG docker $USER`, then log in again)",
+    "Darwin": "start Docker Desktop (or Colima/OrbStack) and wait until it says the engine is running",
+    "Windows": "start Docker Desktop and wait until it says the engine is running (with WSL 2 integration "
+    "enabled for your distribution if you run the course inside WSL)",
+}
+
+
+def _where() -> tuple[str, dict[str, object]]:
+    """Where to connect, as the docker CLI decides: DOCKER_HOST, else the current Docker context."""
+    if os.environ.get("DOCKER_HOST"):
+        return f"DOCKER_HOST={os.environ['DOCKER_HOST']}", {}
+    try:
+        ctx = ContextAPI.get_current_context()
+    except DockerException:
+        ctx = None
+    if ctx is not None and ctx.Host:
+        return f"Docker context '{ctx.Name}' ({ctx.Host})", {"base_url": ctx.Host, "tls": ctx.TLSConfig or False}
+    return "the default socket", {}
+
+
+def connect(timeout: int = 60) -> docker.DockerClient:
+    """A Docker SDK client with the API version negotiated with the engine.
+
+    Honours ``DOCKER_HOST`` (and ``DOCKER_TLS_VERIFY`` / ``DOCKER_CERT_PATH``) and the current Docker context.
+    Raises :class:`EngineUnavailable` with what was tried and how to start an engine when none answers.
+    Used by every notebook, through :func:`client`.
+    """
+    where, kwargs = _where()
+    try:
+        if kwargs:
+            new = docker.DockerClient(version="auto", timeout=timeout, **kwargs)  # type: ignore[arg-type]
+        else:
+            new = docker.from_env(version="auto", timeout=timeout)
+        new.ping()
+    except DockerException as exc:
+        reason = str(exc).split("\n")[0][:200]
+        system = platform.system()
+        hint = _START_HINTS.get(system, _START_HINTS["Linux"])
+        raise EngineUnavailable(
+            f"No Docker engine answered at {where}.\n(The SDK said: {reason})",
+            f"{hint}. Then run this cell again. Check with `docker info` in a terminal.",
+        ) from None
+    return new
+
+
+def client() -> docker.DockerClient:
+    """The course's shared client: connects on first use, then reuses the connection."""
+    global _client
+    if _client is None:
+        _client = connect()
+    return _client
+
+
+def use_client(new: docker.DockerClient | None) -> None:
+    """Install ``new`` as the shared client (``None`` forgets it, so the next :func:`client` reconnects)."""
+    global _client
+    _client = new

@@ -1,0 +1,213 @@
+"""The course's images: find them, pull them, or (only where no registry can be reached) build local stand-ins.
+
+``python -m helpers.images`` provisions every image the course uses. For each one, in this order:
+
+1. the image is already on the engine -> use it (whether official or a stand-in made earlier);
+2. else pull the official image;
+3. else, only when the pull failed, build a **local stand-in** from Debian's packages (``images/standins/``),
+   tagged with the official name and labelled ``io.compose-course.standin=true`` with what it was built from.
+
+A stand-in is never built over an image that is present, so it never shadows what a learner pulled.
+To replace a stand-in by the official image later: ``docker pull <image>`` (the tag moves to the real one).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+
+from .engine import client
+from .errors import ImageUnavailable
+from .naming import STANDIN_FOR_LABEL, STANDIN_FROM_LABEL, STANDIN_LABEL
+
+STANDINS_DIR = Path(__file__).resolve().parent.parent / "images" / "standins"
+DEBIAN_SUITE = "trixie"
+BASE_IMAGE = f"compose-course/debian-base:{DEBIAN_SUITE}"
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CourseImage:
+    """An official image the course uses, and how its local stand-in is made."""
+
+    ref: str
+    standin_dir: str
+    built_from: str
+
+
+# Major versions chosen so that Debian trixie can supply a stand-in that does not claim a version it is not.
+COURSE_IMAGES: tuple[CourseImage, ...] = (
+    CourseImage("postgres:17", "postgres", f"Debian {DEBIAN_SUITE} package postgresql-17"),
+    CourseImage("redis:8", "redis", f"Debian {DEBIAN_SUITE} package redis-server (8.x)"),
+    CourseImage("python:3.13-slim", "python", f"Debian {DEBIAN_SUITE} packages python3 (3.13), python3-venv, pip"),
+)
+
+
+def _print(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def describe(ref: str, engine: docker.DockerClient | None = None) -> str:
+    """``"missing"``, ``"stand-in"`` or ``"official"`` for an image reference on the engine. Used in 00_preflight."""
+    engine = engine or client()
+    try:
+        image = engine.images.get(ref)
+    except ImageNotFound:
+        return "missing"
+    labels = image.labels or {}
+    return "stand-in" if labels.get(STANDIN_LABEL) == "true" else "official"
+
+
+def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> bool:
+    """Pull ``ref``, reporting each layer's status once; False when no registry answers."""
+    repo, _, tag = ref.partition(":")
+    seen: set[tuple[str, str]] = set()
+    try:
+        for event in engine.api.pull(repo, tag=tag or "latest", stream=True, decode=True):
+            if "error" in event:
+                progress(f"[{ref}] pull failed: {event['error']}")
+                return False
+            key = (str(event.get("id", "")), str(event.get("status", "")))
+            if key not in seen and event.get("status") and "Downloading" not in key[1]:
+                seen.add(key)
+                progress(f"[{ref}] {key[0]} {key[1]}".replace("  ", " "))
+        return True
+    except (APIError, DockerException) as exc:
+        progress(f"[{ref}] pull failed: {str(exc).splitlines()[0][:160]}")
+        return False
+
+
+def _debian_mirror() -> str:
+    """The Debian mirror the host's apt uses (so the course never hard-codes one); ``$COURSE_DEBIAN_MIRROR`` wins."""
+    if os.environ.get("COURSE_DEBIAN_MIRROR"):
+        return os.environ["COURSE_DEBIAN_MIRROR"]
+    sources = list(Path("/etc/apt").glob("sources.list.d/*.sources")) + [Path("/etc/apt/sources.list")]
+    for src in sources:
+        if not src.exists():
+            continue
+        text = src.read_text(errors="ignore")
+        for url in re.findall(r"(?:^URIs:\s*|^deb\s+(?:\[[^]]*\]\s+)?)(\S+)", text, flags=re.M):
+            if not url.rstrip("/").endswith("-security"):
+                return url
+    raise ImageUnavailable(
+        "Cannot find a Debian mirror to build the stand-in base image from.",
+        "set COURSE_DEBIAN_MIRROR to a Debian mirror URL, or make the official images available "
+        "(`docker pull`), which needs no stand-in at all.",
+    )
+
+
+def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = _print) -> str:
+    """Make the Debian base image the stand-ins build on (debootstrap + import), unless it exists."""
+    engine = engine or client()
+    try:
+        engine.images.get(BASE_IMAGE)
+        return BASE_IMAGE
+    except ImageNotFound:
+        pass
+    if shutil.which("debootstrap") is None:
+        raise ImageUnavailable(
+            "No registry is reachable, and building stand-ins needs `debootstrap` (Debian/Ubuntu, as root).",
+            "pull the official images on a network that reaches Docker Hub (`python -m helpers.images`), "
+            "or install debootstrap (`apt-get install debootstrap`) and run this again as root.",
+        )
+    mirror = _debian_mirror()
+    with tempfile.TemporaryDirectory(prefix="course-rootfs-") as tmp:
+        rootfs, tarball = Path(tmp) / "rootfs", Path(tmp) / "rootfs.tar"
+        progress(f"[base] debootstrap --variant=minbase {DEBIAN_SUITE} (about 30 s)")
+        run = subprocess.run(
+            ["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(rootfs), mirror],
+            capture_output=True,
+            text=True,
+        )
+        if run.returncode != 0:
+            tail = "\n".join(run.stdout.splitlines()[-5:] + run.stderr.splitlines()[-5:])
+            raise ImageUnavailable(f"debootstrap failed:\n{tail}", "check that the Debian mirror is reachable.")
+        progress("[base] importing the root file system into the engine")
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
+        engine.api.import_image_from_file(
+            str(tarball),
+            repository=BASE_IMAGE.split(":")[0],
+            tag=DEBIAN_SUITE,
+            changes=[
+                f'LABEL {STANDIN_LABEL}="true" {STANDIN_FROM_LABEL}="debootstrap minbase {DEBIAN_SUITE}"',
+                'CMD ["bash"]',
+            ],
+        )
+    progress(f"[base] {BASE_IMAGE} ready")
+    return BASE_IMAGE
+
+
+def build_standin(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = _print) -> None:
+    """Build the local stand-in for ``image`` from Debian packages, labelled as a stand-in."""
+    engine = engine or client()
+    base = ensure_base(engine, progress)
+    with tempfile.TemporaryDirectory(prefix="course-standin-") as ctx:
+        shutil.copytree(STANDINS_DIR / image.standin_dir, ctx, dirs_exist_ok=True)
+        bundle = Path(ctx) / "ca-bundle.crt"
+        bundle.write_bytes(HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.exists() else b"")
+        labels = {STANDIN_LABEL: "true", STANDIN_FOR_LABEL: image.ref, STANDIN_FROM_LABEL: image.built_from}
+        progress(f"[{image.ref}] building local stand-in from {image.built_from}")
+        try:
+            for chunk in engine.api.build(
+                path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True, decode=True
+            ):
+                if "error" in chunk:
+                    raise ImageUnavailable(
+                        f"Building the stand-in for {image.ref} failed: {chunk['error'].strip()}",
+                        "check that containers can reach the Debian mirror (`docker run --rm "
+                        f"{base} apt-get update`).",
+                    )
+                line = str(chunk.get("stream", "")).strip()
+                if line.startswith("Step "):
+                    progress(f"[{image.ref}] {line[:110]}")
+        except (BuildError, APIError) as exc:
+            raise ImageUnavailable(f"Building the stand-in for {image.ref} failed: {exc}", "see the log above.") from None
+    progress(f"[{image.ref}] stand-in ready (labelled {STANDIN_LABEL}=true)")
+
+
+def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = _print) -> str:
+    """Make ``image`` available; returns ``"present"``, ``"pulled"`` or ``"built stand-in"``."""
+    engine = engine or client()
+    state = describe(image.ref, engine)
+    if state != "missing":
+        progress(f"[{image.ref}] present ({state})")
+        return "present"
+    progress(f"[{image.ref}] not on the engine: pulling")
+    if _pull(image.ref, engine, progress):
+        return "pulled"
+    progress(f"[{image.ref}] no registry reachable: a local stand-in will be built")
+    build_standin(image, engine, progress)
+    return "built stand-in"
+
+
+def ensure_images(progress: Progress = _print) -> dict[str, str]:
+    """Provision every image in :data:`COURSE_IMAGES`. Used by ``./course`` and ``.ci/run``."""
+    return {image.ref: ensure_image(image, progress=progress) for image in COURSE_IMAGES}
+
+
+def main() -> int:
+    """``python -m helpers.images``: provision the course's images, printing progress."""
+    try:
+        result = ensure_images()
+    except Exception as exc:  # noqa: BLE001 - a command-line entry point reports, it does not trace back
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for ref, how in result.items():
+        print(f"{ref:20} {how} ({describe(ref)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
