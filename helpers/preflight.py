@@ -1,0 +1,118 @@
+"""Preflight: is this machine ready for the course? Used in 00_preflight (and by instructors before a workshop).
+
+Each check returns a :class:`Check` with a status and, when something is wrong, the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+import docker
+
+from .images import COURSE_IMAGES, describe
+from .naming import STANDIN_FROM_LABEL, learner
+
+MIN_MEMORY_GIB = 4.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the preflight report."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        mark = "ok " if self.ok else "FIX"
+        line = f"[{mark}] {self.name:22} {self.detail}"
+        return f"{line}\n      -> {self.fix}" if self.fix and not self.ok else line
+
+
+def course_ports() -> dict[str, int]:
+    """Host ports the course publishes on 127.0.0.1, by the variable that overrides each."""
+    return {
+        "DB_PORT": int(os.environ.get("DB_PORT", "5432")),
+        "BACKEND_PORT": int(os.environ.get("BACKEND_PORT", "8000")),
+    }
+
+
+def _port_holder(engine: docker.DockerClient, port: int) -> str:
+    """Which container publishes ``port``, if any (other programs cannot be seen from the engine)."""
+    for container in engine.containers.list(filters={"publish": str(port)}):
+        return f"container '{container.name}'"
+    return "a program outside Docker"
+
+
+def check_port(engine: docker.DockerClient, var: str, port: int) -> Check:
+    """Is 127.0.0.1:``port`` free to publish?"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return Check(f"port {port} ({var})", True, "free")
+        except OSError:
+            holder = _port_holder(engine, port)
+    return Check(
+        f"port {port} ({var})",
+        False,
+        f"taken by {holder}",
+        f"stop it, or give the course another port: `export {var}=<free port>` before starting JupyterLab "
+        "(in a workshop sharing one engine each learner picks their own)",
+    )
+
+
+def check_engine(engine: docker.DockerClient) -> list[Check]:
+    """Engine version, API version, architecture and memory."""
+    info = engine.info()
+    version = engine.version()
+    mem_gib = info.get("MemTotal", 0) / 2**30
+    return [
+        Check("engine", True, f"Docker Engine {version.get('Version')} ({info.get('OperatingSystem', '?')})"),
+        Check("API version", True, f"{engine.api.api_version} (negotiated)"),
+        Check("architecture", True, str(info.get("Architecture"))),
+        Check(
+            "memory",
+            mem_gib >= MIN_MEMORY_GIB,
+            f"{mem_gib:.0f} GiB available to containers",
+            f"give the engine at least {MIN_MEMORY_GIB:.0f} GiB (Docker Desktop: Settings > Resources)",
+        ),
+    ]
+
+
+def check_images(engine: docker.DockerClient) -> list[Check]:
+    """Each course image: official, local stand-in, or missing (with the fix)."""
+    checks = []
+    for image in COURSE_IMAGES:
+        state = describe(image.ref, engine)
+        if state == "missing":
+            checks.append(
+                Check(image.ref, False, "missing", "run `python -m helpers.images` (pulls it; or builds a stand-in)")
+            )
+        elif state == "stand-in":
+            built_from = engine.images.get(image.ref).labels.get(STANDIN_FROM_LABEL, "?")
+            checks.append(Check(image.ref, True, f"local stand-in (built from {built_from})"))
+        else:
+            checks.append(Check(image.ref, True, "official image"))
+    return checks
+
+
+def run_all(engine: docker.DockerClient) -> list[Check]:
+    """Every check, in report order."""
+    checks = check_engine(engine)
+    checks.append(Check("learner id", True, f"{learner()} (projects are named <lesson>-{learner()})"))
+    checks += [check_port(engine, var, port) for var, port in course_ports().items()]
+    checks += check_images(engine)
+    return checks
+
+
+def report(engine: docker.DockerClient) -> bool:
+    """Print every check; return True when nothing needs fixing."""
+    checks = run_all(engine)
+    for check in checks:
+        print(check)
+    problems = [c for c in checks if not c.ok]
+    print(f"\n{len(checks) - len(problems)} of {len(checks)} checks passed" + (": ready." if not problems else "."))
+    return not problems

@@ -1,0 +1,183 @@
+"""A learner's project on the engine: create labelled containers, networks and volumes, and clean them up by label.
+
+``Project("05-db")`` is named ``05-db-<learner>``. Everything it creates carries Compose's labels and the course's
+labels (see :mod:`helpers.naming`), so ``docker compose -p 05-db-<learner> ps`` lists it, and :meth:`Project.cleanup`
+finds it again by label only, never by name. Creating a ``Project`` first removes what a crashed earlier run of the
+same lesson left behind.
+
+Used in every notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import APIError, NotFound
+from docker.models.containers import Container
+from docker.models.networks import Network
+from docker.models.volumes import Volume
+
+from . import naming
+from .engine import client
+from .errors import CourseError
+
+
+@dataclass
+class CleanupReport:
+    """What :func:`cleanup` removed, by kind."""
+
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        n = len(self.containers), len(self.networks), len(self.volumes)
+        if not any(n):
+            return "nothing to clean up"
+        return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s)"
+
+
+def _filters(project: str | None, learner: str | None) -> list[str]:
+    labels = [f"{naming.COURSE_LABEL}=true"]
+    if project:
+        labels.append(f"{naming.PROJECT_LABEL}={project}")
+    if learner:
+        labels.append(f"{naming.LEARNER_LABEL}={learner}")
+    return labels
+
+
+def cleanup(
+    project: str | None = None, learner: str | None = None, engine: docker.DockerClient | None = None
+) -> CleanupReport:
+    """Remove the course's containers, then networks, then volumes, selected by label only.
+
+    ``project`` narrows to one project, ``learner`` to one learner; with neither, everything the course labelled
+    (the test suite uses that at its start and end). Anything without the course label is never touched.
+    """
+    engine = engine or client()
+    labels = _filters(project, learner)
+    report = CleanupReport()
+    for container in engine.containers.list(all=True, filters={"label": labels}):
+        try:
+            container.remove(force=True)
+            report.containers.append(container.name)
+        except NotFound:  # removed meanwhile (auto-remove)
+            pass
+    for network in engine.networks.list(filters={"label": labels}):
+        try:
+            network.remove()
+            report.networks.append(network.name)
+        except NotFound:
+            pass
+    for volume in engine.volumes.list(filters={"label": labels}):
+        try:
+            volume.remove(force=True)
+            report.volumes.append(volume.name)
+        except NotFound:
+            pass
+    return report
+
+
+class Project:
+    """One lesson's namespaced project. ``Project("05-db").run("db", "postgres:17", ...)``."""
+
+    def __init__(self, lesson: str, clean_start: bool = True) -> None:
+        self.lesson = lesson
+        self.name = naming.project_name(lesson)
+        if clean_start:
+            leftovers = cleanup(self.name)
+            if leftovers.containers or leftovers.volumes or leftovers.networks:
+                print(f"Cleaned what an earlier run of {self.name} left: {leftovers}")
+
+    def labels(self, **extra: str) -> dict[str, str]:
+        """The course's labels for this project, plus ``extra``."""
+        return {**naming.course_labels(self.name), naming.LESSON_LABEL: self.lesson, **extra}
+
+    def network(self, name: str = "default") -> Network:
+        """The project's network ``<project>_<name>`` (created once, labelled as Compose labels it)."""
+        full = naming.resource_name(self.name, name)
+        engine = client()
+        for net in engine.networks.list(names=[full]):
+            if net.name == full:
+                self._check_ours("network", full, net.attrs.get("Labels"))
+                return net
+        return engine.networks.create(full, driver="bridge", labels=self.labels(**{naming.NETWORK_LABEL: name}))
+
+    def volume(self, name: str) -> Volume:
+        """The project's named volume ``<project>_<name>`` (created once, labelled as Compose labels it)."""
+        full = naming.resource_name(self.name, name)
+        engine = client()
+        try:
+            found = engine.volumes.get(full)
+        except NotFound:
+            return engine.volumes.create(full, labels=self.labels(**{naming.VOLUME_LABEL: name}))
+        self._check_ours("volume", full, found.attrs.get("Labels"))
+        return found
+
+    def _check_ours(self, kind: str, full: str, labels: dict[str, str] | None) -> None:
+        """Refuse to use a same-named resource the course did not create (as Compose refuses)."""
+        labels = labels or {}
+        if labels.get(naming.COURSE_LABEL) != "true" or labels.get(naming.PROJECT_LABEL) != self.name:
+            raise CourseError(
+                f"A {kind} named {full} exists, but the course did not create it, so it will not use or remove it.",
+                f"if it is yours and you no longer need it: `docker {kind} rm {full}`; otherwise pick another "
+                "learner id (COURSE_LEARNER) so the course's names differ from yours.",
+            )
+
+    def run(self, service: str, image: str, *, number: int = 1, network: str | None = "default", **kwargs: Any) -> Container:
+        """``client.containers.run(image, detach=True, **kwargs)`` with the project's name, labels and network.
+
+        The container is named ``<project>-<service>-<number>`` (unless ``name=`` is given) and joins the project
+        network with the service name as DNS alias, as Compose does.
+        """
+        engine = client()
+        labels = {**naming.container_labels(self.name, service, number), naming.LESSON_LABEL: self.lesson}
+        labels.update(kwargs.pop("labels", {}) or {})
+        name = kwargs.pop("name", None) or naming.container_name(self.name, service, number)
+        create_kwargs: dict[str, Any] = {"name": name, "labels": labels, "detach": True, **kwargs}
+        if network:
+            net = self.network(network)
+            # by id: network names are not unique, and a learner may own one with the same name
+            create_kwargs["network"] = net.id
+            create_kwargs["networking_config"] = {net.id: engine.api.create_endpoint_config(aliases=[service, name])}
+        try:
+            return engine.containers.run(image, **create_kwargs)
+        except APIError as exc:
+            raise _explain_create_error(exc, name) from None
+
+    def containers(self, service: str | None = None) -> list[Container]:
+        """This project's containers (optionally of one service), found by label, oldest first."""
+        labels = [f"{naming.PROJECT_LABEL}={self.name}", f"{naming.COURSE_LABEL}=true"]
+        if service:
+            labels.append(f"{naming.SERVICE_LABEL}={service}")
+        found = client().containers.list(all=True, filters={"label": labels})
+        return sorted(found, key=lambda c: c.attrs.get("Created", ""))
+
+    def cleanup(self) -> CleanupReport:
+        """Remove everything of this project (containers, networks, volumes), by label."""
+        return cleanup(self.name)
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
+
+def _explain_create_error(exc: APIError, name: str) -> Exception:
+    text = str(exc.explanation or exc)
+    if "port is already allocated" in text or "address already in use" in text:
+        return CourseError(
+            f"Cannot start {name}: a host port it publishes is already in use.\n({text})",
+            "find who holds it with `docker ps --filter publish=PORT` or `ss -ltnp` (Linux) / `lsof -i :PORT` "
+            "(macOS); stop that, or choose another host port (e.g. set DB_PORT in your environment).",
+        )
+    if "is already in use by container" in text:
+        return CourseError(
+            f"Cannot create {name}: a container with that name exists.\n({text})",
+            "an earlier run left it behind: re-run the notebook from the top (it cleans its own project), "
+            f"or remove it yourself with `docker rm -f {name}` if it is yours.",
+        )
+    return CourseError(f"Creating {name} failed: {text}", "read the engine's message above.")

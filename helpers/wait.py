@@ -1,0 +1,159 @@
+"""Waiting for a container, driven by the engine's event stream (no fixed sleeps).
+
+A wait subscribes to the container's events first, then checks the current state (so nothing that happens in
+between is missed), then re-checks on each event until the condition holds or the time runs out. A timeout raises
+:class:`~helpers.errors.WaitTimeout` with what was awaited, the state and health seen, the last log lines and a hint.
+
+Used in every notebook that starts a container.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from docker.models.containers import Container
+
+from .engine import client
+from .errors import WaitTimeout
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def state_of(container: Container) -> dict[str, Any]:
+    """The container's ``State`` block, freshly read from the engine."""
+    container.reload()
+    return dict(container.attrs.get("State", {}))
+
+
+def summary(state: dict[str, Any]) -> str:
+    """One line for a ``State`` block: ``running, health=healthy, exit code 0``."""
+    parts = [str(state.get("Status", "?"))]
+    health = (state.get("Health") or {}).get("Status")
+    if health:
+        parts.append(f"health={health}")
+    if state.get("Status") in ("exited", "dead"):
+        parts.append(f"exit code {state.get('ExitCode')}")
+    return ", ".join(parts)
+
+
+def _explain(container: Container, awaited: str, state: dict[str, Any], hint: str, waited: float) -> WaitTimeout:
+    health_log = (state.get("Health") or {}).get("Log") or []
+    probes = [f"    exit {p.get('ExitCode')}: {str(p.get('Output', '')).strip()[:120]}" for p in health_log[-3:]]
+    try:
+        logs = container.logs(tail=8).decode(errors="replace").rstrip().splitlines()
+    except Exception:  # noqa: BLE001 - the container may be gone; the report must still be made
+        logs = ["(no logs: the container is gone)"]
+    lines = [
+        f"Timed out after {waited:.0f} s waiting for {container.name} to be {awaited}.",
+        f"  state seen: {summary(state)}; restarts: {container.attrs.get('RestartCount', 0)}",
+    ]
+    if probes:
+        lines += ["  last health probes:", *probes]
+    lines += ["  last log lines:", *[f"    {line}" for line in logs[-8:]]]
+    return WaitTimeout("\n".join(lines), hint)
+
+
+def wait_until(
+    container: Container,
+    predicate: Predicate,
+    awaited: str,
+    timeout: float = 60,
+    hint: str = "read the log lines above; `docker logs` shows the rest.",
+    give_up: Predicate | None = None,
+) -> Container:
+    """Block until ``predicate(State)`` holds, re-checking on each of the container's events.
+
+    ``give_up(State)`` returning True ends the wait early with the same detailed error (e.g. the container exited
+    while we waited for healthy). Returns the (reloaded) container.
+    """
+    engine = client()
+    started = time.monotonic()
+    events = engine.events(decode=True, filters={"container": container.id})
+    timer = threading.Timer(timeout, events.close)
+    timer.daemon = True
+    timer.start()
+    try:
+        state = state_of(container)
+        if predicate(state):
+            return container
+        if give_up and give_up(state):
+            raise _explain(container, awaited, state, hint, time.monotonic() - started)
+        try:
+            for _event in events:
+                state = state_of(container)
+                if predicate(state):
+                    return container
+                if give_up and give_up(state):
+                    raise _explain(container, awaited, state, hint, time.monotonic() - started)
+        except Exception as exc:  # the stream was closed by the timer, or broke
+            if isinstance(exc, WaitTimeout):
+                raise
+        state = state_of(container)
+        if predicate(state):  # the last event may have raced the timer
+            return container
+        raise _explain(container, awaited, state, hint, time.monotonic() - started)
+    finally:
+        timer.cancel()
+        events.close()
+
+
+def _stopped_for_good(state: dict[str, Any]) -> bool:
+    return state.get("Status") in ("exited", "dead") and not state.get("Restarting")
+
+
+def wait_running(container: Container, timeout: float = 30) -> Container:
+    """Wait until the container's main process runs (``Status == "running"``)."""
+    return wait_until(
+        container,
+        lambda s: s.get("Status") == "running",
+        "running",
+        timeout,
+        hint="a container that exits at once usually has a wrong command or missing configuration: read its logs.",
+    )
+
+
+def wait_healthy(container: Container, timeout: float = 120) -> Container:
+    """Wait until the healthcheck reports ``healthy``; gives up at once if the container stops or turns unhealthy."""
+    return wait_until(
+        container,
+        lambda s: (s.get("Health") or {}).get("Status") == "healthy",
+        "healthy",
+        timeout,
+        hint="the probe output above says why the check fails; does the image have a healthcheck at all "
+        "(`docker inspect --format '{{json .Config.Healthcheck}}'`)?",
+        give_up=lambda s: _stopped_for_good(s) or (s.get("Health") or {}).get("Status") == "unhealthy",
+    )
+
+
+def wait_exited(container: Container, timeout: float = 60) -> Container:
+    """Wait until the container has stopped and is not about to be restarted; returns it (see ``ExitCode``)."""
+    return wait_until(
+        container,
+        _stopped_for_good,
+        "exited",
+        timeout,
+        hint="the process is still running: does it handle SIGTERM, and is it PID 1 (`exec`)?",
+    )
+
+
+def wait_restarted(container: Container, after: int, timeout: float = 60) -> Container:
+    """Wait until ``RestartCount`` exceeds ``after`` and the container runs again (restart policy at work)."""
+
+    def predicate(state: dict[str, Any]) -> bool:
+        return int(container.attrs.get("RestartCount", 0)) > after and state.get("Status") == "running"
+
+    return wait_until(
+        container,
+        predicate,
+        f"restarted (RestartCount > {after}) and running",
+        timeout,
+        hint="only a crash is followed by a restart: a `docker stop`/`docker kill` marks the container as stopped "
+        "by hand; check its restart policy with `docker inspect --format '{{.HostConfig.RestartPolicy}}'`.",
+        give_up=lambda s: _stopped_for_good(s) and container.attrs.get("HostConfig", {}).get("RestartPolicy", {}).get(
+            "Name", ""
+        )
+        in ("", "no"),
+    )

@@ -1,0 +1,40 @@
+"""The image provisioning decisions that need no engine."""
+from __future__ import annotations
+
+import pytest
+
+from helpers import images
+from helpers.errors import ImageUnavailable
+
+
+def test_course_images_pin_majors_debian_can_supply():
+    refs = [i.ref for i in images.COURSE_IMAGES]
+    assert refs == ["postgres:17", "redis:8", "python:3.13-slim"]
+    for image in images.COURSE_IMAGES:
+        assert (images.STANDINS_DIR / image.standin_dir / "Dockerfile").exists()
+        assert "trixie" in image.built_from
+
+
+def test_mirror_comes_from_the_environment_first(monkeypatch):
+    monkeypatch.setenv("COURSE_DEBIAN_MIRROR", "http://mirror.example/debian")
+    assert images._debian_mirror() == "http://mirror.example/debian"
+
+
+def test_mirror_is_read_from_apt_sources(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DEBIAN_MIRROR", raising=False)
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://security.example/debian-security\nSuites: x\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n"
+    )
+    real_path = images.Path
+    monkeypatch.setattr(images, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
+    assert images._debian_mirror() == "http://mirror.example/debian"
+
+
+def test_no_mirror_gives_a_hint(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DEBIAN_MIRROR", raising=False)
+    real_path = images.Path
+    monkeypatch.setattr(images, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
+    with pytest.raises(ImageUnavailable, match="Hint: set COURSE_DEBIAN_MIRROR"):
+        images._debian_mirror()

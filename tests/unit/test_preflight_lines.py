@@ -1,0 +1,38 @@
+"""How a preflight line reads: the fix is shown only when something needs fixing."""
+from __future__ import annotations
+
+import socket
+
+from helpers.preflight import Check, check_port, course_ports
+
+
+def test_ok_line_has_no_fix():
+    assert str(Check("port 5432", True, "free", "do this")) == "[ok ] port 5432              free"
+
+
+def test_problem_line_carries_the_fix():
+    text = str(Check("redis:8", False, "missing", "run python -m helpers.images"))
+    assert text.startswith("[FIX] redis:8") and text.endswith("-> run python -m helpers.images")
+
+
+def test_ports_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("DB_PORT", "15432")
+    assert course_ports()["DB_PORT"] == 15432
+
+
+class _NoContainers:
+    class containers:  # noqa: N801 - mimics client.containers
+        @staticmethod
+        def list(filters=None):
+            return []
+
+
+def test_taken_port_is_reported_with_a_fix():
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        check = check_port(_NoContainers(), "DB_PORT", port)
+    assert not check.ok
+    assert "a program outside Docker" in check.detail
+    assert "export DB_PORT=" in check.fix
