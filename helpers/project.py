@@ -49,12 +49,16 @@ def _filters(project: str | None, learner: str | None) -> list[str]:
 
 
 def cleanup(
-    project: str | None = None, learner: str | None = None, engine: docker.DockerClient | None = None
+    project: str | None = None,
+    learner: str | None = None,
+    engine: docker.DockerClient | None = None,
+    volumes: bool = True,
 ) -> CleanupReport:
-    """Remove the course's containers, then networks, then volumes, selected by label only.
+    """Remove the course's containers, then networks, then (unless ``volumes=False``) volumes, selected by label.
 
     ``project`` narrows to one project, ``learner`` to one learner; with neither, everything the course labelled
     (the test suite uses that at its start and end). Anything without the course label is never touched.
+    ``volumes=False`` is ``docker compose down`` without ``-v``: the data stays.
     """
     engine = engine or client()
     labels = _filters(project, learner)
@@ -71,7 +75,7 @@ def cleanup(
             report.networks.append(network.name)
         except NotFound:
             pass
-    for volume in engine.volumes.list(filters={"label": labels}):
+    for volume in engine.volumes.list(filters={"label": labels}) if volumes else []:
         try:
             volume.remove(force=True)
             report.volumes.append(volume.name)
@@ -83,9 +87,10 @@ def cleanup(
 class Project:
     """One lesson's namespaced project. ``Project("05-db").run("db", "postgres:17", ...)``."""
 
-    def __init__(self, lesson: str, clean_start: bool = True) -> None:
+    def __init__(self, lesson: str, clean_start: bool = True, name: str | None = None) -> None:
+        """``name`` overrides the derived ``<lesson>-<learner>`` (for a stack brought up under a given name)."""
         self.lesson = lesson
-        self.name = naming.project_name(lesson)
+        self.name = name or naming.project_name(lesson)
         if clean_start:
             leftovers = cleanup(self.name)
             if leftovers.containers or leftovers.volumes or leftovers.networks:
