@@ -14,6 +14,8 @@ passed to :func:`set_learner`), else from the OS user name.
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
 import os
 import re
 
@@ -27,6 +29,7 @@ STANDIN_FROM_LABEL = "io.compose-course.standin.built-from"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 NUMBER_LABEL = "com.docker.compose.container-number"
+CONFIG_HASH_LABEL = "com.docker.compose.config-hash"  # Compose's ps/down only see containers that carry it
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 VOLUME_LABEL = "com.docker.compose.volume"
 NETWORK_LABEL = "com.docker.compose.network"
@@ -73,13 +76,25 @@ def course_labels(project: str) -> dict[str, str]:
     return {COURSE_LABEL: "true", LEARNER_LABEL: learner(), PROJECT_LABEL: project}
 
 
-def container_labels(project: str, service: str, number: int = 1, oneoff: bool = False) -> dict[str, str]:
-    """Labels for a container, as Compose v2 sets them, plus the course's."""
+def config_hash(config: object) -> str:
+    """A sha256 of a service's configuration (Compose hashes its own model of the service; so do we)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def container_labels(
+    project: str, service: str, number: int = 1, oneoff: bool = False, config: object = None
+) -> dict[str, str]:
+    """Labels for a container, as Compose v2 sets them, plus the course's.
+
+    ``config`` is what the config hash is computed from (default: the project and service names). Compose v2's
+    ``ps`` and ``down`` ignore containers without a config hash, so every course container gets one.
+    """
     return {
         **course_labels(project),
         SERVICE_LABEL: service,
         NUMBER_LABEL: str(number),
         ONEOFF_LABEL: "True" if oneoff else "False",
+        CONFIG_HASH_LABEL: config_hash(config if config is not None else [project, service]),
     }
 
 
