@@ -39,6 +39,11 @@ class CleanupReport:
         return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s)"
 
 
+def _gone_or_going(exc: Exception) -> bool:
+    """A 404 (already gone) or 409 (removal already in progress) while cleaning up is not an error."""
+    return isinstance(exc, NotFound) or getattr(exc, "status_code", None) == 409
+
+
 def _filters(project: str | None, learner: str | None) -> list[str]:
     labels = [f"{naming.COURSE_LABEL}=true"]
     if project:
@@ -67,20 +72,23 @@ def cleanup(
         try:
             container.remove(force=True)
             report.containers.append(container.name)
-        except NotFound:  # removed meanwhile (auto-remove)
-            pass
+        except (NotFound, APIError) as exc:  # removed meanwhile (auto-remove), or removal already in progress
+            if not _gone_or_going(exc):
+                raise
     for network in engine.networks.list(filters={"label": labels}):
         try:
             network.remove()
             report.networks.append(network.name)
-        except NotFound:
-            pass
+        except (NotFound, APIError) as exc:
+            if not _gone_or_going(exc):
+                raise
     for volume in engine.volumes.list(filters={"label": labels}) if volumes else []:
         try:
             volume.remove(force=True)
             report.volumes.append(volume.name)
-        except NotFound:
-            pass
+        except (NotFound, APIError) as exc:
+            if not _gone_or_going(exc):
+                raise
     return report
 
 
