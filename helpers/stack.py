@@ -1,0 +1,41 @@
+"""The cryphos stack (``stack/``): its compose file, its ``.env``, and its image.
+
+Used by every notebook that builds the stack (backend onwards), the equivalence test and the benchmark.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from . import compose_file
+from .compose_file import ComposeFile
+
+STACK_DIR = Path(__file__).resolve().parent.parent / "stack"
+COMPOSE_PATH = STACK_DIR / "docker-compose.yaml"
+APP_IMAGE = "cryphos-app:latest"
+_GENERATED = ("DB_PASSWORD", "DJANGO_SECRET_KEY")
+
+
+def ensure_env(stack_dir: Path = STACK_DIR) -> Path:
+    """Create ``stack/.env`` from ``.env.example`` if it is missing, with freshly generated secrets.
+
+    An existing ``.env`` is left exactly as it is (it is the learner's). Nothing is printed: the values are
+    secrets. Returns the path.
+    """
+    env = stack_dir / ".env"
+    if env.exists():
+        return env
+    lines = []
+    for line in (stack_dir / ".env.example").read_text().splitlines():
+        key = line.split("=", 1)[0].strip()
+        lines.append(f"{key}={secrets.token_urlsafe(18)}" if key in _GENERATED else line)
+    env.write_text("\n".join(lines) + "\n")
+    env.chmod(0o600)
+    return env
+
+
+def load(project: str, path: Path = COMPOSE_PATH) -> ComposeFile:
+    """The stack's compose file for ``project``, interpolated from ``stack/.env`` and the environment."""
+    ensure_env(path.parent)
+    return compose_file.load(path, project=project)
