@@ -66,8 +66,18 @@ def describe(ref: str, engine: docker.DockerClient | None = None) -> str:
         image = engine.images.get(ref)
     except ImageNotFound:
         return "missing"
-    labels = image.labels or {}
-    return "stand-in" if labels.get(STANDIN_LABEL) == "true" else "official"
+    return "stand-in" if is_standin(image.labels or {}, ref) else "official"
+
+
+def is_standin(labels: dict[str, str], ref: str | None = None) -> bool:
+    """Whether image labels mark a local stand-in (for ``ref``, when given).
+
+    Images built FROM a stand-in (like cryphos-app) inherit its labels; they are not stand-ins themselves,
+    which is why the ``...standin.for`` label must name the image asked about.
+    """
+    if labels.get(STANDIN_LABEL) != "true":
+        return False
+    return ref is None or labels.get(STANDIN_FOR_LABEL) == ref
 
 
 def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> bool:
