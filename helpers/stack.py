@@ -6,10 +6,12 @@ Used by every notebook that builds the stack (backend onwards), the equivalence 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from . import compose_file
 from .compose_file import ComposeFile
+from .engine import client
 
 STACK_DIR = Path(__file__).resolve().parent.parent / "stack"
 COMPOSE_PATH = STACK_DIR / "docker-compose.yaml"
@@ -39,3 +41,14 @@ def load(project: str, path: Path = COMPOSE_PATH) -> ComposeFile:
     """The stack's compose file for ``project``, interpolated from ``stack/.env`` and the environment."""
     ensure_env(path.parent)
     return compose_file.load(path, project=project)
+
+
+def ensure_image(progress: Callable[[str], None] = print) -> str:
+    """Build ``cryphos-app:latest`` from ``stack/`` (a cache hit when nothing changed); returns the image id.
+
+    Learners build it in 01_image_and_container; tests and later notebooks call this so each can run alone.
+    """
+    engine = client()
+    progress(f"building {APP_IMAGE} from stack/ (cached layers are reused)")
+    image, _logs = engine.images.build(path=str(STACK_DIR), tag=APP_IMAGE, rm=True)
+    return str(image.id)

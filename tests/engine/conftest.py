@@ -1,0 +1,11 @@
+"""Engine tests: the app image must exist (a notebook builds it for learners; here it is built if missing)."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_image() -> str:
+    from helpers import stack
+
+    return stack.ensure_image(progress=lambda _msg: None)
