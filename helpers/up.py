@@ -13,6 +13,7 @@ Because the labels are Compose's, ``docker compose -p PROJECT ps`` lists a stack
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from .compose_file import ComposeFile, depends_on_conditions, go_string
 from .engine import client
 from .errors import CourseError
 from .project import CleanupReport, Project, cleanup
+from .timeline import Timeline
 from .translate import create_container, image_name, sdk_kwargs, volume_name
 from .wait import wait_exited, wait_healthy, wait_running
 
@@ -134,8 +136,12 @@ def up(
     timeout: float = 180,
     on_wait: WaitHook | None = None,
     progress: Callable[[str], None] = print,
+    timeline: Timeline | None = None,
 ) -> dict[str, Container]:
     """Create and start ``services`` (default: all) and what they depend on; returns the containers by service.
+
+    With a :class:`~helpers.timeline.Timeline`, each wait for a depends_on condition is drawn on it as a
+    "held back" span on the waiting service's row.
 
     Existing containers of the project are left as they are (this is ``up`` on a clean project; call
     :func:`down` first to start over).
@@ -158,7 +164,8 @@ def up(
                     raise CourseError(f"'{service}' waited for '{dep}', which never started.", "see the error for "
                                       f"'{dep}' above.")
                 t0 = time.monotonic()
-                _await(created[dep], condition, timeout)
+                with timeline.hold(service, f"held back: waiting for {dep} {condition}") if timeline else nullcontext():
+                    _await(created[dep], condition, timeout)
                 if on_wait:
                     on_wait(service, dep, condition, t0, time.monotonic())
             container = create_container(engine, sdk_kwargs(compose, service, project))

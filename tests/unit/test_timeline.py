@@ -1,0 +1,186 @@
+"""The readiness timeline, on events recorded once from a real engine (tests/unit/data/events_*.json).
+
+The files hold what dockerd 20.10 sent (``engine_events``, raw as the SDK decodes them) and what the Timeline made of
+it while recording (``timeline_events``, with the spans an ``up``-like wait recorded). See each file's description.
+"""
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from helpers import timeline
+from helpers.timeline import Timeline
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / f"events_{name}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def readiness() -> dict:
+    return load("readiness")
+
+
+@pytest.fixture(scope="module")
+def failures() -> dict:
+    return load("failures")
+
+
+def test_raw_engine_events_give_the_recorded_timeline(readiness, failures):
+    for doc in (readiness, failures):
+        from_raw = Timeline.from_events(doc["engine_events"], t0_ns=doc["t0_ns"], restart_counts=doc["restart_counts"])
+        recorded = [e for e in doc["timeline_events"] if e["action"] not in ("mark", "span")]
+        assert from_raw.events == recorded
+
+
+def test_readiness_order_per_service(readiness):
+    tl = Timeline.from_events(readiness["engine_events"])
+    assert tl.actions() == {
+        "db": ["create", "start", "healthy", "kill SIGINT", "die 0", "stop"],  # postgres stops on SIGINT
+        "cache": ["create", "start", "healthy", "kill SIGTERM", "die 0", "stop"],
+        # crashed from outside the API (no kill event), restarted by its policy; later stopped: python as PID 1
+        # ignores SIGTERM, so docker stop had to SIGKILL it after the timeout
+        "web": ["create", "start", "die 137 (restarted)", "start (restarted)", "kill SIGTERM", "kill SIGKILL",
+                "die 137", "stop"],
+    }
+
+
+def test_healthcheck_probes_and_the_crash_helper_are_left_out(readiness):
+    raw = readiness["engine_events"]
+    assert any(r["Action"].startswith("exec_") for r in raw)
+    crasher = [r for r in raw if r["Actor"]["Attributes"].get("com.docker.compose.oneoff") == "True"]
+    assert crasher, "the recording holds the helper container that helpers.crash ran"
+    tl = Timeline.from_events(raw)
+    names = {e["container"] for e in tl.events}
+    assert names == {f"zz-timeline-learner-{s}-1" for s in ("db", "cache", "web")}
+    with_oneoff = [timeline.normalize(r, 0, include_oneoff=True) for r in crasher]
+    assert {e["service"] for e in with_oneoff if e} == {"crasher"}
+
+
+def test_restart_policy_vs_docker_restart(failures):
+    tl = Timeline.from_events(failures["engine_events"], restart_counts=failures["restart_counts"])
+    # on-failure:2: three runs, two restarts by the policy, the last die is final
+    assert tl.actions("flaky") == ["create", "start", "die 3 (restarted)", "start (restarted)", "die 3 (restarted)",
+                                   "start (restarted)", "die 3"]
+    # docker restart goes through stop: its start is not a policy restart, and the engine adds a "restart" event
+    sick = tl.actions("sick")
+    assert sick[:3] == ["create", "start", "unhealthy"]
+    assert sick[sick.index("stop") + 1:sick.index("stop") + 3] == ["start", "restart"]
+    assert "start (restarted)" not in sick
+
+
+def test_docker_start_after_a_crash_is_not_a_policy_restart(failures):
+    with_counts = Timeline.from_events(failures["engine_events"], restart_counts=failures["restart_counts"])
+    assert with_counts.actions("manual") == ["create", "start", "die 137", "start", "kill SIGKILL", "die 137"]
+    starts = [e for e in with_counts.events if e["service"] == "manual" and e["action"] == "start"]
+    assert [e["restart_count"] for e in starts] == [0, 0]  # docker start resets RestartCount
+    # from the raw events alone the two cannot be told apart: the documented fallback calls it a restart
+    heuristic = Timeline.from_events(failures["engine_events"])
+    assert heuristic.actions("manual")[2:4] == ["die 137 (restarted)", "start (restarted)"]
+    assert heuristic.actions("flaky") == with_counts.actions("flaky")
+
+
+def test_times_are_relative_and_ordered(readiness):
+    tl = Timeline.from_events(readiness["engine_events"])
+    ts = [e["t"] for e in tl.events]
+    assert ts == sorted(ts) and ts[0] == 0.0 and ts[-1] < 60
+    healthy = tl.first("db", "healthy")
+    web_start = tl.first("web", "start")
+    assert healthy is not None and web_start is not None and web_start > healthy  # the hold worked
+    assert tl.first("db", "oom") is None
+
+
+def test_spans_recorded_while_held_back(readiness):
+    tl = Timeline.from_events(readiness["timeline_events"], project=readiness["project"], end=readiness["end"])
+    spans = [e for e in tl.events if e["action"] == "span"]
+    assert [s["text"] for s in spans] == ["held back: waiting for db service_healthy",
+                                          "held back: waiting for cache service_healthy"]
+    assert all(s["service"] == "web" and s["end"] >= s["t"] for s in spans)
+    assert spans[0]["end"] <= tl.first("web", "create")  # web was created only after the waits
+    assert tl.actions("web", include_notes=True)[0] == "span: held back: waiting for db service_healthy"
+    assert [e["text"] for e in tl.events if e["action"] == "mark"] == ["crash"]
+
+
+def test_svg_is_a_self_contained_picture(readiness):
+    tl = Timeline.from_events(readiness["timeline_events"], project=readiness["project"], end=readiness["end"])
+    svg = tl._repr_svg_()
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "href" not in svg and "<style" not in svg and "id=" not in svg  # no outside references or ids
+    text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for word in ("db", "cache", "web", "exit 137", "restarted", "held back: waiting for db service_healthy",
+                 "seconds from the start", "Timeline of zz-timeline-learner"):
+        assert word in text
+    assert svg == tl.svg()  # same data, same picture
+
+
+def test_marks_spans_and_hold_without_an_engine():
+    tl = Timeline("p")
+    tl.mark(None, "everything up", at=2.0)
+    tl.span("web", 0.5, 1.5, "held back")
+    with tl.hold("api", "waiting"):
+        pass
+    kinds = [(e["service"], e["action"]) for e in tl.events]
+    assert ("web", "span") in kinds and (None, "mark") in kinds and ("api", "span") in kinds
+    assert tl.actions() == {}  # annotations only: no engine events
+    svg = tl.svg()
+    assert "everything up" in svg and "held back" in svg
+    ET.fromstring(svg)
+
+
+class _Stream:
+    def __init__(self, items):
+        self.items, self.closed = list(items), False
+
+    def __iter__(self):
+        yield from self.items
+
+    def close(self):
+        self.closed = True
+
+
+class _Engine:
+    """Stands in for docker.DockerClient: events() gives the live stream first, then the history."""
+
+    def __init__(self, live, history):
+        self.calls, self.streams = [], [_Stream(live), _Stream(history)]
+        self.api = self
+        self.inspected = []
+
+    def inspect_container(self, container_id):
+        self.inspected.append(container_id)
+        return {"RestartCount": 0}
+
+    def events(self, **kwargs):
+        self.calls.append(kwargs)
+        return self.streams[len(self.calls) - 1]
+
+
+def _raw(action, service, ns, **attrs):
+    return {"Type": "container", "Action": action, "id": "c1", "timeNano": ns, "time": ns // 10**9,
+            "Actor": {"ID": "c1", "Attributes": {"com.docker.compose.service": service, "name": f"p-{service}-1",
+                                                 **attrs}}}
+
+
+def test_live_recording_merges_the_history_after_stopping():
+    now = time.time_ns() + 50_000_000
+    live = [_raw("create", "web", now), _raw("start", "web", now + 10**8)]
+    history = [*live, _raw("die", "web", now + 2 * 10**8, exitCode="1")]  # in flight when the stream closed
+    engine = _Engine(live, history)
+    with Timeline("p", engine=engine) as tl:
+        time.sleep(0.3)
+    assert engine.calls[0]["filters"] == {"label": ["com.docker.compose.project=p"], "type": ["container"]}
+    assert "until" in engine.calls[1] and engine.streams[0].closed
+    assert tl.actions() == {"web": ["create", "start", "die 1"]}
+    assert engine.inspected == ["c1"] and list(tl.restart_counts.values()) == [0]  # asked at the start event
+    assert 0 <= tl.events[0]["t"] < 5 and tl.end is not None and tl.end >= 0.3
+
+
+def test_engine_time_stamps_keep_nanoseconds():
+    assert timeline._stamp(1_700_000_000_000_000_123) == "1700000000.000000123"

@@ -1,0 +1,239 @@
+"""The dashboard and the image progress reporter build and work without a frontend (and the dashboard without an
+engine: a stub client stands in for docker.DockerClient)."""
+from __future__ import annotations
+
+import io
+import queue
+import time
+
+import pytest
+
+from helpers import dashboard
+from helpers.dashboard import Dashboard
+from helpers.progress import ImageProgress
+
+PROJECT = "zz-stub-learner"
+
+
+class StubContainer:
+    def __init__(self, service, status="running", health=None, restarts=0, image="redis:8", image_id="sha256:r",
+                 oneoff="False", ports=None):
+        self.name = f"{PROJECT}-{service}-1"
+        self.labels = {"com.docker.compose.project": PROJECT, "com.docker.compose.service": service,
+                       "com.docker.compose.oneoff": oneoff}
+        state = {"Status": status, "StartedAt": "2020-01-01T00:00:00.123456789Z" if status == "running"
+                 else "0001-01-01T00:00:00Z"}
+        if health:
+            state["Health"] = {"Status": health}
+        self.attrs = {"Created": "2020-01-01T00:00:00Z", "State": state, "RestartCount": restarts,
+                      "Config": {"Image": image}, "Image": image_id,
+                      "NetworkSettings": {"Ports": ports or {}}}
+        self.calls = []
+
+    def stop(self, timeout=10):
+        self.calls.append("stop")
+        self.attrs["State"] = {"Status": "exited", "StartedAt": self.attrs["State"]["StartedAt"]}
+
+    def start(self):
+        self.calls.append("start")
+        self.attrs["State"] = {"Status": "running", "StartedAt": "2020-01-01T00:00:00Z"}
+
+
+class StubStream:
+    def __init__(self):
+        self.q: queue.Queue = queue.Queue()
+        self.closed = False
+
+    def __iter__(self):
+        while True:
+            item = self.q.get()
+            if item is None:
+                return
+            yield item
+
+    def close(self):
+        self.closed = True
+        self.q.put(None)
+
+
+class StubImage:
+    def __init__(self, labels):
+        self.labels = labels
+
+
+class StubEngine:
+    def __init__(self, containers):
+        self.containers = self
+        self.images = self
+        self.items = containers
+        self.stream = StubStream()
+        self.list_filters = []
+
+    def list(self, all=False, filters=None, ignore_removed=False):  # the SDK's argument names
+        self.list_filters.append(filters)
+        labels = filters["label"]
+        return [c for c in self.items if all and all_labels(c, labels)]
+
+    def get(self, image_id):
+        if image_id == "sha256:r":  # the stand-in for redis:8
+            return StubImage({"io.compose-course.standin": "true", "io.compose-course.standin.for": "redis:8"})
+        if image_id == "sha256:p":  # built FROM a stand-in: inherits its labels, but is not one
+            return StubImage({"io.compose-course.standin": "true", "io.compose-course.standin.for": "python:3.13"})
+        return StubImage({})
+
+    def events(self, **kwargs):
+        self.events_kwargs = kwargs
+        return self.stream
+
+
+def all_labels(c, labels):
+    return all(c.labels.get(k) == v for k, v in (x.split("=", 1) for x in labels))
+
+
+@pytest.fixture
+def engine():
+    return StubEngine([
+        StubContainer("cache", health="healthy", ports={"6379/tcp": [{"HostIp": "127.0.0.1", "HostPort": "16379"},
+                                                                      {"HostIp": "::", "HostPort": "16379"}]}),
+        StubContainer("web", status="exited", image="python:3.13-slim", image_id="sha256:p", restarts=2),
+        StubContainer("crasher", oneoff="True"),
+    ])
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_dashboard_rows_from_the_engine(engine):
+    dash = Dashboard(PROJECT, engine=engine, live=False)
+    rows = {r["service"]: r for r in dash.rows()}
+    assert set(rows) == {"cache", "web"}  # the one-off helper container is not a service
+    assert engine.list_filters[0] == {"label": [f"com.docker.compose.project={PROJECT}"]}
+    cache, web = rows["cache"], rows["web"]
+    assert (cache["state"], cache["health"], cache["restarts"], cache["standin"]) == ("running", "healthy", 0, True)
+    assert cache["ports"] == "127.0.0.1:16379→6379/tcp"
+    assert cache["uptime"] > 3600
+    assert (web["state"], web["health"], web["restarts"], web["standin"], web["uptime"]) == \
+        ("exited", "—", 2, False, None)
+
+
+def test_dashboard_widget_without_a_frontend(engine):
+    dash = Dashboard(PROJECT, engine=engine, live=False)
+    bundle = dash._repr_mimebundle_()
+    assert bundle["text/plain"] == f"<Dashboard of project {PROJECT} (a live widget: needs a running kernel)>"
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == dash.widget.model_id
+    assert "course-dashboard" in dash.widget._dom_classes
+    # header row (8 cells) + 2 services x 8 cells
+    assert len(dash.grid.children) == 24
+    web = dash._cells["web"]
+    assert web["start"].disabled is False and web["stop"].disabled is True and web["crash"].disabled is True
+    assert "stand-in" in dash._cells["cache"]["image"].value and "stand-in" not in web["image"].value
+
+
+def test_dashboard_follows_events_and_closes(engine):
+    dash = Dashboard(PROJECT, engine=engine, tick=0.05)
+    assert engine.events_kwargs["filters"] == {"label": [f"com.docker.compose.project={PROJECT}"],
+                                               "type": ["container"]}
+    web = engine.items[1]
+    web.attrs["State"] = {"Status": "running", "StartedAt": "2020-01-01T00:00:00Z", "Health": {"Status": "starting"}}
+    web.attrs["RestartCount"] = 3
+    n = len(engine.list_filters)
+    engine.stream.q.put({"Action": "exec_start: true", "Actor": {"Attributes": {"com.docker.compose.service": "web"}}})
+    engine.stream.q.put({"Action": "start", "Actor": {"Attributes": {"com.docker.compose.service": "web",
+                                                                     "com.docker.compose.oneoff": "False"}}})
+    assert wait_for(lambda: {r["service"]: r for r in dash.rows()}["web"]["restarts"] == 3)
+    assert len(engine.list_filters) == n + 1  # the exec_* probe event did not cause a read
+    assert engine.list_filters[-1]["label"][-1] == "com.docker.compose.service=web"
+    assert "starting" in dash._cells["web"]["health"].value
+    dash.close()
+    assert engine.stream.closed and dash.closed
+    assert not any(t.is_alive() for t in dash._threads)
+    assert all(dash._cells[s][b].disabled for s in ("web", "cache") for b in ("stop", "crash", "start"))
+
+
+def test_dashboard_buttons_act_in_the_background(engine):
+    dash = Dashboard(PROJECT, engine=engine, live=False)
+    dash._cells["cache"]["stop"].click()
+    assert wait_for(lambda: "done" in dash.message.value)
+    assert engine.items[0].calls == ["stop"]
+    assert "now exited" in dash.message.value
+    dash._cells["nothing"] = dash._cells["cache"]
+    dash._act("start", "nothing")
+    assert wait_for(lambda: "failed" in dash.message.value)
+    assert "KeyError" in dash.message.value
+
+
+def test_dashboard_of_an_empty_project():
+    dash = Dashboard(PROJECT, engine=StubEngine([]), live=False)
+    assert dash.rows() == [] and "no containers" in dash.message.value
+
+
+def test_uptime_ports_and_engine_times():
+    assert [dashboard.uptime_text(s) for s in (None, 5, 65, 7260)] == ["—", "5s", "1m 05s", "2h 01m"]
+    assert dashboard.ports_text({}) == "—"
+    assert dashboard._since("0001-01-01T00:00:00Z") is None
+    t = dashboard._since("2020-01-01T00:00:10.5Z", now=1577836815.0)
+    assert t == pytest.approx(4.5)
+    assert dashboard._since("2020-01-01T01:00:10+01:00", now=1577836815.0) == pytest.approx(5.0)
+
+
+# ------------------------------------------------------------------------------------------- image progress
+MESSAGES = [  # what helpers.images reports for: present, pulled, built stand-in
+    "[postgres:17] present (official)",
+    "[redis:8] not on the engine: pulling",
+    "[redis:8] 8a1e25ce7c4f Pull complete",
+    "[redis:8]  Status: Downloaded newer image for redis:8",
+    "[python:3.13-slim] not on the engine: pulling",
+    "[python:3.13-slim] pull failed: no registry",
+    "[base] debootstrap --variant=minbase trixie (about 30 s)",
+    "[python:3.13-slim] Step 4/13 : RUN apt-get update",
+]
+
+
+def test_progress_prints_lines_outside_jupyter():
+    out = io.StringIO()
+    with ImageProgress(mode="text", out=out) as progress:
+        for m in MESSAGES:
+            progress(m)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "[1/3 postgres:17] present (official)"
+    assert lines[3] == "[2/3 redis:8] Status: Downloaded newer image for redis:8"
+    assert lines[6] == "[3/3 python:3.13-slim] debootstrap --variant=minbase trixie (about 30 s)"
+    assert lines[-1] == "images: 3/3 ready"
+    assert progress.lines == MESSAGES
+
+
+def test_progress_widget_bar_and_label():
+    progress = ImageProgress(mode="widget")
+    progress._shown = True  # no display() outside a kernel
+    assert progress.status() == "images: 0/3"
+    for m in MESSAGES[:4]:
+        progress(m)
+    assert progress.done == {"postgres:17", "redis:8"}
+    assert progress.bar.value == 200
+    for m in MESSAGES[4:]:
+        progress(m)
+    assert progress.label.value == "image 3/3: python:3.13-slim — Step 4/13"
+    assert progress.bar.value == 200 + int(100 * 3 / 13)
+    progress.finish({"postgres:17": "present", "redis:8": "pulled", "python:3.13-slim": "built stand-in"})
+    assert progress.bar.value == progress.bar.max == 300 and progress.bar.bar_style == "success"
+    assert progress.label.value.startswith("images: 3/3 ready (postgres:17 present, redis:8 pulled")
+    assert progress._repr_mimebundle_()["text/plain"] == "<ImageProgress: 3 images>"
+
+
+def test_progress_is_what_ensure_images_takes(monkeypatch):
+    from helpers import images
+
+    seen = []
+    monkeypatch.setattr(images, "ensure_image", lambda image, progress: progress(f"[{image.ref}] present (x)")
+                        or seen.append(image.ref) or "present")
+    out = io.StringIO()
+    progress = ImageProgress(mode="text", out=out)
+    assert images.ensure_images(progress=progress) == {r: "present" for r in progress.refs}
+    assert progress.done == set(progress.refs) and seen == progress.refs
+    assert out.getvalue().splitlines()[1] == "[2/3 redis:8] present (x)"
