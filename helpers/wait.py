@@ -116,7 +116,16 @@ def wait_running(container: Container, timeout: float = 30) -> Container:
 
 
 def wait_healthy(container: Container, timeout: float = 120) -> Container:
-    """Wait until the healthcheck reports ``healthy``; gives up at once if the container stops or turns unhealthy."""
+    """Wait until the healthcheck reports ``healthy``; gives up at once if the container stops or turns unhealthy,
+    and refuses at once a container that has no healthcheck at all (it would never become healthy)."""
+    container.reload()
+    check = (container.attrs.get("Config") or {}).get("Healthcheck") or {}
+    if not check.get("Test") or check.get("Test") == ["NONE"]:
+        raise WaitTimeout(
+            f"{container.name} has no healthcheck, so it can never be 'healthy'.",
+            "give it one (`healthcheck:` in the compose file, `healthcheck=` in the SDK call), "
+            "or wait for 'running' instead.",
+        )
     return wait_until(
         container,
         lambda s: (s.get("Health") or {}).get("Status") == "healthy",

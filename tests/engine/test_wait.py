@@ -57,3 +57,12 @@ def test_unhealthy_gives_up_early_with_probe_output(project):
         h.wait_healthy(c, timeout=30)
     assert "health=unhealthy" in str(err.value)
     assert "no db here" in str(err.value)
+
+
+def test_waiting_for_healthy_without_a_healthcheck_fails_at_once(project):
+    c = project.run("app", "python:3.13-slim", command=["sleep", "30"])
+    t0 = time.monotonic()
+    with pytest.raises(h.WaitTimeout, match="has no healthcheck") as err:
+        h.wait_healthy(c, timeout=30)
+    assert time.monotonic() - t0 < 5
+    assert "Hint:" in str(err.value)

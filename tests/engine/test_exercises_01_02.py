@@ -1,0 +1,115 @@
+"""The exercises of notebooks 01 and 02, checked on a real engine.
+
+Each test runs the exercise cell exactly as committed in the notebook (cell tag ``exercise``): the check must say
+NOT YET with a hint. Then it runs the first Python block of the solution in ``solutions/``: the check must say
+PASSED. Each test uses a project of its own and removes it at the end.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from docker.errors import ImageNotFound
+
+import helpers as h
+from helpers.exercises import n01_image, n02_dns
+
+pytestmark = pytest.mark.engine
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+
+
+def exercise_cell(notebook: str) -> str:
+    """The source of the notebook's cell tagged ``exercise``."""
+    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    cells = [c for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, f"{notebook}: expected one cell tagged 'exercise', found {len(cells)}"
+    return cells[0].source
+
+
+def solution_code(solution: str) -> str:
+    """The first ```python block of ``solutions/<solution>``."""
+    text = (ROOT / "solutions" / solution).read_text()
+    found = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert found, f"{solution}: no ```python block"
+    return found.group(1)
+
+
+@pytest.fixture
+def client():
+    engine = h.client()
+    h.use_client(engine)
+    return engine
+
+
+@pytest.fixture
+def app_image(client):
+    """cryphos-app:latest, built from stack/ the way notebook 01 builds it when it is not there yet."""
+    try:
+        return client.images.get(n01_image.IMAGE)
+    except ImageNotFound:
+        image, _ = client.images.build(path=str(ROOT / "stack"), tag=n01_image.IMAGE, rm=True, timeout=1800)
+        return image
+
+
+def test_01_collector_workdir(client, app_image):
+    project = h.Project("zz-ex01")
+    scope = {"h": h, "client": client, "project": project, "IMAGE": n01_image.IMAGE, "TIMEOUT": TIMEOUT}
+    try:
+        exec(exercise_cell("01_image_and_container.ipynb"), scope)  # noqa: S102 - the committed exercise
+        before = n01_image.check_collector_workdir(project)
+        assert not before.passed, str(before)
+        assert "WorkingDir /app" in before.seen and "working_dir=\"/app/apis\"" in before.hint
+        assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
+
+        exec(solution_code("01_image_and_container.md"), scope)  # noqa: S102 - the committed solution
+        after = n01_image.check_collector_workdir(project)
+        assert after.passed, str(after)
+        assert str(after).startswith("PASSED") and "/app/apis" in after.seen
+    finally:
+        project.cleanup()
+    assert not project.containers()
+
+
+def test_01_check_without_container_says_what_to_run(client):
+    project = h.Project("zz-ex01-empty")
+    result = n01_image.check_collector_workdir(project)
+    assert not result.passed and "run the exercise cell" in result.hint
+    project.cleanup()
+
+
+def test_02_cache_alias(client):
+    project = h.Project("zz-ex02")
+    net = project.network()
+    scope = {"h": h, "client": client, "project": project, "net": net, "TIMEOUT": TIMEOUT}
+    try:
+        exec(exercise_cell("02_names_and_dns.ipynb"), scope)  # noqa: S102 - the committed exercise
+        before = n02_dns.check_cache_alias(project, timeout=TIMEOUT)
+        assert not before.passed, str(before)
+        assert "is on bridge only" in before.seen and "net.connect(kv, aliases=[\"cache\"])" in before.hint
+        assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
+
+        exec(solution_code("02_names_and_dns.md"), scope)  # noqa: S102 - the committed solution
+        after = n02_dns.check_cache_alias(project, timeout=TIMEOUT)
+        assert after.passed, str(after)
+        assert f"resolves to {project.name}-kv-1" in after.seen
+    finally:
+        project.cleanup()
+    assert not project.containers()
+
+
+def test_02_alias_on_the_wrong_container_is_not_accepted(client):
+    """`cache` must name the kv container, not any container on the network."""
+    project = h.Project("zz-ex02-other")
+    try:
+        decoy = project.run("cache", "redis:8")  # service `cache`: its service name is the alias
+        h.wait_running(decoy, timeout=TIMEOUT)
+        kv = project.run("kv", "redis:8", network=None)
+        h.wait_running(kv, timeout=TIMEOUT)
+        result = n02_dns.check_cache_alias(project, timeout=TIMEOUT)
+        assert not result.passed and "not to the container of service 'kv'" in result.seen
+    finally:
+        project.cleanup()
