@@ -27,7 +27,7 @@ def test_learners_own_lookalikes_survive(client):
     try:
         made = project.run("db", "python:3.13-slim", name=name + "-course", command=["sleep", "60"])
         project.volume("data")
-        report = h.cleanup()  # the widest cleanup there is
+        report = h.cleanup(learner=h.learner())  # all of this learner's course resources (others' are not ours)
         assert made.name in report.containers
         for kind, obj in (("containers", own), ("networks", own_net), ("volumes", own_vol)):
             obj.reload()  # raises NotFound if it was removed
