@@ -13,6 +13,7 @@ To replace a stand-in by the official image later: ``docker pull <image>`` (the 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
 from .engine import client
 from .errors import ImageUnavailable
-from .naming import STANDIN_FOR_LABEL, STANDIN_FROM_LABEL, STANDIN_LABEL
+from .naming import STANDIN_FOR_LABEL, STANDIN_FROM_LABEL, STANDIN_LABEL, STANDIN_RECIPE_LABEL
 
 STANDINS_DIR = Path(__file__).resolve().parent.parent / "images" / "standins"
 DEBIAN_SUITE = "trixie"
@@ -78,6 +79,20 @@ def is_standin(labels: dict[str, str], ref: str | None = None) -> bool:
     if labels.get(STANDIN_LABEL) != "true":
         return False
     return ref is None or labels.get(STANDIN_FOR_LABEL) == ref
+
+
+def recipe_hash(image: CourseImage) -> str:
+    """A hash of the stand-in's recipe folder: a stand-in built from an older recipe is rebuilt."""
+    digest = hashlib.sha256()
+    for path in sorted((STANDINS_DIR / image.standin_dir).rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _outdated_standin(image: CourseImage, engine: docker.DockerClient) -> bool:
+    labels = engine.images.get(image.ref).labels or {}
+    return is_standin(labels, image.ref) and labels.get(STANDIN_RECIPE_LABEL) != recipe_hash(image)
 
 
 def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> bool:
@@ -167,7 +182,8 @@ def build_standin(image: CourseImage, engine: docker.DockerClient | None = None,
         shutil.copytree(STANDINS_DIR / image.standin_dir, ctx, dirs_exist_ok=True)
         bundle = Path(ctx) / "ca-bundle.crt"
         bundle.write_bytes(HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.exists() else b"")
-        labels = {STANDIN_LABEL: "true", STANDIN_FOR_LABEL: image.ref, STANDIN_FROM_LABEL: image.built_from}
+        labels = {STANDIN_LABEL: "true", STANDIN_FOR_LABEL: image.ref, STANDIN_FROM_LABEL: image.built_from,
+                  STANDIN_RECIPE_LABEL: recipe_hash(image)}
         progress(f"[{image.ref}] building local stand-in from {image.built_from}")
         try:
             for chunk in engine.api.build(
@@ -191,6 +207,10 @@ def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None, 
     """Make ``image`` available; returns ``"present"``, ``"pulled"`` or ``"built stand-in"``."""
     engine = engine or client()
     state = describe(image.ref, engine)
+    if state == "stand-in" and _outdated_standin(image, engine):
+        progress(f"[{image.ref}] the stand-in's recipe changed since it was built: rebuilding it")
+        build_standin(image, engine, progress)
+        return "rebuilt stand-in"
     if state != "missing":
         progress(f"[{image.ref}] present ({state})")
         return "present"

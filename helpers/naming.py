@@ -25,6 +25,7 @@ LESSON_LABEL = "io.compose-course.lesson"
 STANDIN_LABEL = "io.compose-course.standin"
 STANDIN_FOR_LABEL = "io.compose-course.standin.for"
 STANDIN_FROM_LABEL = "io.compose-course.standin.built-from"
+STANDIN_RECIPE_LABEL = "io.compose-course.standin.recipe"
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"

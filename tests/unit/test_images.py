@@ -38,3 +38,21 @@ def test_no_mirror_gives_a_hint(monkeypatch, tmp_path):
     monkeypatch.setattr(images, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
     with pytest.raises(ImageUnavailable, match="Hint: set COURSE_DEBIAN_MIRROR"):
         images._debian_mirror()
+
+
+def test_recipe_hash_changes_with_the_recipe(monkeypatch, tmp_path):
+    image = images.CourseImage("x:1", "x", "test")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "Dockerfile").write_text("FROM a\n")
+    monkeypatch.setattr(images, "STANDINS_DIR", tmp_path)
+    first = images.recipe_hash(image)
+    assert first == images.recipe_hash(image)
+    (tmp_path / "x" / "entrypoint.sh").write_text("exec $@\n")
+    assert images.recipe_hash(image) != first
+
+
+def test_only_a_stand_in_for_that_very_image_counts():
+    labels = {"io.compose-course.standin": "true", "io.compose-course.standin.for": "python:3.13-slim"}
+    assert images.is_standin(labels, "python:3.13-slim")
+    assert not images.is_standin(labels, "cryphos-app:latest")  # built FROM the stand-in: inherits its labels
+    assert not images.is_standin({}, "postgres:17")

@@ -17,7 +17,9 @@ if [ "${1:-}" = "postgres" ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
     db="${POSTGRES_DB:-$user}"
     pwfile="$(mktemp)"
     printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
-    initdb --username="$user" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    # like the official image: initdb's default (trust) for local and loopback connections,
+    # a password (scram-sha-256) for connections from anywhere else
+    initdb --username="$user" --pwfile="$pwfile" >/dev/null 2>&1
     rm -f "$pwfile"
     printf "listen_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
     printf 'host all all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
