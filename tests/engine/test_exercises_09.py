@@ -1,0 +1,90 @@
+"""The exercise of notebook 09 (declare the volume), checked against real Compose and a real engine.
+
+The exercise cell as committed (cell tag ``exercise``) must get NOT YET with the hint to declare the volume at the
+top level; the usual slips get their own hint; the first Python block of ``solutions/09_whole_file.md`` must get
+PASSED. The check lets Compose create the service and removes it again: nothing of the project may be left.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import helpers as h
+from helpers.exercises import n09_whole_file
+
+pytestmark = pytest.mark.engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def exercise_cell() -> str:
+    nb = nbformat.read(ROOT / "notebooks" / "09_whole_file.ipynb", as_version=4)
+    cells = [c for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, f"expected one cell tagged 'exercise', found {len(cells)}"
+    return cells[0].source
+
+
+def solution_code() -> str:
+    found = re.search(r"```python\n(.*?)```", (ROOT / "solutions" / "09_whole_file.md").read_text(), re.DOTALL)
+    assert found, "solutions/09_whole_file.md: no ```python block"
+    return found.group(1)
+
+
+@pytest.fixture
+def project():
+    h.use_client(h.client())
+    with h.Project("zz-ex09") as proj:
+        yield proj
+
+
+def run_cell(source: str, work: Path) -> Path:
+    scope = {"work": work}
+    exec(source, scope)  # noqa: S102 - the notebook's own cell
+    return scope["exercise"]
+
+
+def left_behind(project: h.Project) -> int:
+    label = {"label": f"com.docker.compose.project={project.name}"}
+    engine = h.client()
+    return sum(len(x) for x in (engine.containers.list(all=True, filters=label),
+                                engine.volumes.list(filters=label), engine.networks.list(filters=label)))
+
+
+def test_untouched_exercise_is_not_yet(project, tmp_path):
+    result = n09_whole_file.check(run_cell(exercise_cell(), tmp_path), project)
+    assert not result.passed
+    assert "undefined volume celerybeat_data" in result.seen
+    assert "top-level `volumes:`" in result.hint and "`  celerybeat_data:`" in result.hint
+
+
+def test_no_file_yet(project, tmp_path):
+    result = n09_whole_file.check(tmp_path / "nothing.yaml", project)
+    assert not result.passed and "run the exercise cell" in result.hint
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda t: t + "  volumes:\n    celerybeat_data:\n", "(no spaces before it)"),
+    (lambda t: t + "    volumes:\n      celerybeat_data:\n", "a key appears twice"),
+    (lambda t: t + "volumes:\ncelerybeat_data:\n", "indent it under `volumes:`"),
+    (lambda t: t.replace("- celerybeat_data:/data", "- ./celerybeat_data:/data"), "a host path"),
+    (lambda t: t + "volumes:\n  celerybeat-data:\n", "the names must match exactly"),
+    (lambda t: t + "volumes:\n  celerybeat_data:\n    external: true\n", "external means"),
+])
+def test_slips_get_their_own_hint(project, tmp_path, change, expected):
+    path = run_cell(exercise_cell(), tmp_path)
+    path.write_text(change(path.read_text()))
+    result = n09_whole_file.check(path, project)
+    assert not result.passed
+    assert expected in result.hint
+    assert left_behind(project) == 0
+
+
+def test_solution_passes_and_leaves_nothing(project, tmp_path):
+    result = n09_whole_file.check(run_cell(solution_code(), tmp_path), project)
+    assert result.passed, result
+    assert f"created the volume {project.name}_celerybeat_data" in result.seen
+    assert "mounted at /data" in result.seen
+    assert left_behind(project) == 0
