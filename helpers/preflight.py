@@ -42,7 +42,7 @@ def course_ports() -> dict[str, int]:
 
 def _port_holder(engine: docker.DockerClient, port: int) -> str:
     """Which container publishes ``port``, if any (other programs cannot be seen from the engine)."""
-    for container in engine.containers.list(filters={"publish": str(port)}):
+    for container in engine.containers.list(filters={"publish": str(port)}, ignore_removed=True):
         return f"container '{container.name}'"
     return "a program outside Docker"
 

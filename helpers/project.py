@@ -68,7 +68,7 @@ def cleanup(
     engine = engine or client()
     labels = _filters(project, learner)
     report = CleanupReport()
-    for container in engine.containers.list(all=True, filters={"label": labels}):
+    for container in engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True):
         try:
             # v=volumes: also the container's anonymous volumes (an image's VOLUME, e.g. redis's /data), as
             # `docker compose down -v` removes them; without it they would be left behind, unnamed and unlabelled
@@ -167,7 +167,7 @@ class Project:
         labels = [f"{naming.PROJECT_LABEL}={self.name}", f"{naming.COURSE_LABEL}=true"]
         if service:
             labels.append(f"{naming.SERVICE_LABEL}={service}")
-        found = client().containers.list(all=True, filters={"label": labels})
+        found = client().containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         return sorted(found, key=lambda c: c.attrs.get("Created", ""))
 
     def cleanup(self) -> CleanupReport:
