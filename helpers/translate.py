@@ -19,6 +19,7 @@ from typing import Any
 
 import docker
 import yaml
+from docker.errors import ImageNotFound
 from docker.models.containers import Container, _create_container_args
 from docker.types import EndpointConfig
 
@@ -29,6 +30,7 @@ from .compose_file import (
     Mount,
     as_mapping,
     command_list,
+    depends_on_conditions,
     duration_ns,
     env_files,
     environment_dict,
@@ -42,6 +44,12 @@ HEADER = ("compose key", "as written", "SDK argument")
 API_VERSION = "1.41"  # the oldest Engine API the course supports (Docker 20.10): one network at create
 MASK = "******"
 _SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
+
+# Compose's labels that follow from the file alone (helpers.naming holds the project/service/number ones).
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
+CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
+DEPENDS_ON_LABEL = "com.docker.compose.depends_on"
+IMAGE_LABEL = "com.docker.compose.image"  # the image id: known to the engine, so set by create_container
 
 # The service keys translated here, and the SDK arguments each one becomes.
 SDK_ARGS_FOR: dict[str, tuple[str, ...]] = {
@@ -184,6 +192,29 @@ def _healthcheck(check: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def depends_on_label(spec: Mapping[str, Any]) -> str:
+    """Compose's ``com.docker.compose.depends_on``: ``dep:condition:restart`` per dependency, comma-joined.
+
+    ``restart`` is the long syntax's ``restart:`` (default false); no dependency gives "". Compose writes the
+    entries in Go map order, which changes from one run to the next; this writes them in the file's order.
+    """
+    deps = spec.get("depends_on") or {}
+    restart = {str(d): _as_bool((s or {}).get("restart", False)) for d, s in deps.items()} if isinstance(
+        deps, dict) else {}  # the list form: restart false
+    return ",".join(f"{dep}:{condition}:{'true' if restart.get(dep) else 'false'}"
+                    for dep, condition in depends_on_conditions(spec).items())
+
+
+def project_labels(compose: ComposeFile, service: str) -> dict[str, str]:
+    """The labels Compose v2.40 derives from the file: its folder, the file itself, the service's depends_on.
+
+    (Compose also writes ``com.docker.compose.version``, its own version: the helpers are not Compose, so they
+    do not claim one; and ``com.docker.compose.image``, which :func:`create_container` adds.)
+    """
+    return {WORKING_DIR_LABEL: str(compose.project_dir), CONFIG_FILES_LABEL: str(compose.path),
+            DEPENDS_ON_LABEL: depends_on_label(compose.services[service])}
+
+
 def sdk_kwargs(compose: ComposeFile, service: str, project: str) -> dict[str, Any]:
     """The keyword arguments that create ``service``'s container as Compose would (the SDK lesson, helpers.up).
 
@@ -213,7 +244,8 @@ def sdk_kwargs(compose: ComposeFile, service: str, project: str) -> dict[str, An
         if spec.get(key) is not None:
             kwargs[key] = go_string(spec[key])
     own_labels = {k: v or "" for k, v in as_mapping(spec.get("labels")).items()}
-    kwargs["labels"] = {**own_labels, **naming.container_labels(project, service, config=spec)}  # Compose's win
+    kwargs["labels"] = {**own_labels, **naming.container_labels(project, service, config=spec),  # Compose's win
+                        **project_labels(compose, service)}
     if ports := _ports(spec):
         kwargs["ports"] = ports
     binds, mounts = _mounts(compose, spec, project)
@@ -250,9 +282,16 @@ def create_container(client: docker.DockerClient, kwargs: Mapping[str, Any]) -> 
     not. So this makes the same request one level down: docker-py's own conversion of the arguments, then
     ``client.api.create_container`` without Config.Volumes and with stop_timeout. (One difference remains, for
     ``stdin_open: true`` only: docker-py also sets AttachStdin and StdinOnce, which ``docker compose up`` does not.)
+    It also adds the label Compose takes from the engine, ``com.docker.compose.image``: the id of the image.
     """
     args = dict(kwargs)
     stop_timeout = args.pop("stop_timeout", None)
+    try:  # Compose labels the container with the id of the image it was created from
+        image_id = client.api.inspect_image(args["image"])["Id"]
+    except ImageNotFound:  # the create below fails with the engine's own "No such image"
+        image_id = None
+    if image_id:  # as in Compose, its label wins over one of the same name in the file
+        args["labels"] = {**(args.get("labels") or {}), IMAGE_LABEL: image_id}
     args["version"] = client.api.api_version
     create_args = _create_container_args(args)
     create_args.pop("volumes", None)  # Config.Volumes: Compose leaves that to the image
@@ -315,6 +354,8 @@ def _sdk_text(arg: str, value: Any) -> str:
         value = [dict(m) for m in value]
     if arg == "networking_config":
         value = {net: dict(cfg) for net, cfg in value.items()}
+    if arg == "labels":  # shown without project_labels(): a machine's absolute paths, and depends_on has its row
+        value = {k: v for k, v in value.items() if k not in (WORKING_DIR_LABEL, CONFIG_FILES_LABEL, DEPENDS_ON_LABEL)}
     return f"{arg}={value!r}"
 
 

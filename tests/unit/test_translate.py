@@ -47,7 +47,9 @@ def test_db(seed: cf.ComposeFile) -> None:
         "image": "postgres:17",
         "name": f"{PROJECT}-db-1",
         "environment": {"POSTGRES_DB": "cryphos", "POSTGRES_USER": "cryphos_user", "POSTGRES_PASSWORD": PASSWORD},
-        "labels": naming.container_labels(PROJECT, "db", config=seed.services["db"]),
+        "labels": {**naming.container_labels(PROJECT, "db", config=seed.services["db"]),
+                   tr.WORKING_DIR_LABEL: str(seed.project_dir), tr.CONFIG_FILES_LABEL: str(seed.path),
+                   tr.DEPENDS_ON_LABEL: ""},  # Compose writes the label, empty, when there is no depends_on
         "ports": {"5432/tcp": ("127.0.0.1", 5432)},
         "volumes": [f"{PROJECT}_cryphos_pgdata:/var/lib/postgresql/data:rw"],
         "restart_policy": {"Name": "always", "MaximumRetryCount": 0},
@@ -199,7 +201,28 @@ labels: [team=course, flag]
     assert (kwargs["tty"], kwargs["init"]) == (True, True)
     assert kwargs["tmpfs"] == {"/run": "", "/cache": "size=1000"}
     assert kwargs["labels"] == {"team": "course", "flag": "",
-                                **naming.container_labels(PROJECT, "web", config=compose.services["web"])}
+                                **naming.container_labels(PROJECT, "web", config=compose.services["web"]),
+                                **tr.project_labels(compose, "web")}
+
+
+def test_the_labels_compose_derives_from_the_file(seed: cf.ComposeFile) -> None:
+    labels = tr.sdk_kwargs(seed, "backend", PROJECT)["labels"]
+    assert labels[tr.WORKING_DIR_LABEL] == str(seed.project_dir)  # absolute: the folder of the file
+    assert labels[tr.CONFIG_FILES_LABEL] == str(seed.project_dir / "docker-compose.yml")
+    assert labels[tr.DEPENDS_ON_LABEL] == "db:service_healthy:false,redis:service_healthy:false"
+    assert tr.sdk_kwargs(seed, "tg", PROJECT)["labels"][tr.DEPENDS_ON_LABEL] == (  # the list form
+        "db:service_started:false,redis:service_started:false")
+    assert tr.IMAGE_LABEL not in labels  # the image id comes from the engine: create_container adds it
+
+
+def test_the_depends_on_label_in_composes_format(tmp_path: Path) -> None:
+    # As `docker compose create` (v2.40) wrote it for this file: `restart:` is the third field, `required:`
+    # is not in the label. (Compose's order of the entries is Go's map order, i.e. random: here the file's.)
+    compose = service(tmp_path, "image: x\ndepends_on:\n  a: {condition: service_started, restart: true}\n"
+                                "  b: {condition: service_completed_successfully, required: false}",
+                      tail="  a: {image: y}\n  b: {image: y}\n")
+    assert tr.sdk_kwargs(compose, "web", PROJECT)["labels"][tr.DEPENDS_ON_LABEL] == (
+        "a:service_started:true,b:service_completed_successfully:false")
 
 
 def test_composes_labels_win_over_the_services_own(tmp_path: Path) -> None:
@@ -243,11 +266,15 @@ def test_keys_that_do_not_shape_the_container_are_accepted(tmp_path: Path) -> No
 
 # --- creating the container (the request is captured: no engine) --------------------------------------------------
 
+IMAGE_ID = "sha256:" + "ab" * 32
+
+
 @pytest.fixture
 def offline_client(monkeypatch: pytest.MonkeyPatch) -> tuple[docker.DockerClient, list]:
     """A real docker-py client whose last step, the HTTP request, is captured instead of sent."""
     client = docker.DockerClient(base_url="unix:///nonexistent/docker.sock", version=tr.API_VERSION)
     sent: list = []
+    monkeypatch.setattr(client.api, "inspect_image", lambda image: {"Id": IMAGE_ID})
     monkeypatch.setattr(client.api, "create_container_from_config",
                         lambda config, name=None, platform=None: sent.append((config, name)) or {"Id": "abc123"})
     monkeypatch.setattr(docker.models.containers.ContainerCollection, "get",
@@ -268,6 +295,21 @@ def test_create_container_sends_what_compose_sends(seed: cf.ComposeFile, offline
     assert config["HostConfig"]["NetworkMode"] == f"{PROJECT}_default"
     assert config["NetworkingConfig"] == {"EndpointsConfig": network_config(f"{PROJECT}-tg-1", "tg")}
     assert (config["AttachStdout"], config["AttachStderr"], config["AttachStdin"]) == (True, True, False)
+    assert config["Labels"][tr.IMAGE_LABEL] == IMAGE_ID  # Compose's label: the id of the image, from the engine
+    assert config["Labels"][tr.DEPENDS_ON_LABEL] == "db:service_started:false,redis:service_started:false"
+    assert "labels" in kwargs and tr.IMAGE_LABEL not in kwargs["labels"]  # the caller's kwargs are not changed
+
+
+def test_create_container_without_the_image_leaves_the_error_to_the_engine(
+        seed: cf.ComposeFile, offline_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, sent = offline_client
+
+    def missing(image: str) -> dict:
+        raise docker.errors.ImageNotFound(f"No such image: {image}")
+
+    monkeypatch.setattr(client.api, "inspect_image", missing)
+    tr.create_container(client, tr.sdk_kwargs(seed, "tg", PROJECT))
+    assert tr.IMAGE_LABEL not in sent[0][0]["Labels"]  # no label, and the create request still goes out
 
 
 def test_create_container_ports_mounts_and_healthcheck(tmp_path: Path, offline_client) -> None:
@@ -305,6 +347,9 @@ def test_side_by_side_for_db(seed: cf.ComposeFile) -> None:
     assert rows["healthcheck"][1].startswith("healthcheck={'test': ['CMD-SHELL', 'pg_isready")
     added = [(written, sdk) for key, written, sdk in tr.side_by_side(seed, "db", PROJECT) if key == "(not in the file)"]
     assert [sdk.split("=")[0] for _, sdk in added] == ["name", "labels", "network", "networking_config"]
+    labels = next(sdk for _, sdk in added if sdk.startswith("labels="))
+    assert naming.SERVICE_LABEL in labels  # shown without the labels naming this machine's paths
+    assert tr.WORKING_DIR_LABEL not in labels and str(seed.project_dir) not in labels
 
 
 def test_side_by_side_for_backend(seed: cf.ComposeFile) -> None:
