@@ -6,15 +6,15 @@ PASSED. Each test uses a project of its own and removes it at the end.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import nbformat
 import pytest
 from docker.errors import ImageNotFound
 
 import helpers as h
 from helpers.exercises import n01_image, n02_dns
+
+from exercise_sources import exercise_cell, solution_code
 
 pytestmark = pytest.mark.engine
 
@@ -22,20 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 
 
-def exercise_cell(notebook: str) -> str:
-    """The source of the notebook's cell tagged ``exercise``."""
-    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
-    cells = [c for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, f"{notebook}: expected one cell tagged 'exercise', found {len(cells)}"
-    return cells[0].source
 
 
-def solution_code(solution: str) -> str:
-    """The first ```python block of ``solutions/<solution>``."""
-    text = (ROOT / "solutions" / solution).read_text()
-    found = re.search(r"```python\n(.*?)```", text, re.DOTALL)
-    assert found, f"{solution}: no ```python block"
-    return found.group(1)
 
 
 @pytest.fixture

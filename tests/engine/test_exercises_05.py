@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import helpers as h
@@ -17,24 +16,16 @@ from helpers import stack
 from helpers.exercises import n05_backend
 from helpers.up import down, up
 
+from exercise_sources import exercise_cell, solution_code
+
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 
-def exercise_cell() -> str:
-    nb = nbformat.read(ROOT / "notebooks" / "05_backend.ipynb", as_version=4)
-    cells = [c for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, f"expected one cell tagged 'exercise', found {len(cells)}"
-    return cells[0].source
 
 
-def solution_code() -> str:
-    text = (ROOT / "solutions" / "05_backend.md").read_text()
-    found = re.search(r"```python\n(.*?)```", text, re.DOTALL)
-    assert found, "solutions/05_backend.md: no ```python block"
-    return found.group(1)
 
 
 def lesson_compose(project: h.Project):
@@ -62,7 +53,7 @@ def test_05_no_container_yet(project):
 def test_05_exercise_then_solution(project):
     scope = {"h": h, "n05_backend": n05_backend, "cf": lesson_compose(project), "project": project,
              "up": up, "down": down, "TIMEOUT": TIMEOUT}
-    exec(exercise_cell(), scope)  # noqa: S102 - the committed exercise
+    exec(exercise_cell("05_backend.ipynb"), scope)  # noqa: S102 - the committed exercise
     before = n05_backend.check(project, timeout=TIMEOUT)
     assert not before.passed, str(before)
     assert "exited with code 1" in before.seen and "No module named 'apis'" in before.seen
@@ -70,7 +61,7 @@ def test_05_exercise_then_solution(project):
     assert "Add `PYTHONPATH: /app` under the service's `environment:`" in before.hint
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
-    exec(solution_code(), scope)  # noqa: S102 - the committed solution
+    exec(solution_code("05_backend.md"), scope)  # noqa: S102 - the committed solution
     after = n05_backend.check(project, timeout=TIMEOUT)
     assert after.passed, str(after)
     assert str(after) == (f"PASSED: {project.name}-klines_socket runs in /app/apis with PYTHONPATH=/app, imported "
@@ -79,7 +70,7 @@ def test_05_exercise_then_solution(project):
 
 def _fixed_service() -> str:
     """The solution's KLINES_SOCKET snippet, depending on redis only (the near misses need no db or backend)."""
-    text = re.search(r'KLINES_SOCKET = """(.*?)"""', solution_code(), re.DOTALL).group(1)
+    text = re.search(r'KLINES_SOCKET = """(.*?)"""', solution_code("05_backend.md"), re.DOTALL).group(1)
     return text.replace("    backend:\n      condition: service_started\n", "")
 
 

@@ -20,6 +20,8 @@ from helpers.compose_file import duration_ns
 from helpers.exercises import n06_depends_on, n08_grace
 from helpers.timeline import Timeline
 
+from exercise_sources import exercise_cell, solution_code
+
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,18 +32,8 @@ def _cells(notebook: str) -> list:
     return nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
 
 
-def exercise_cell(notebook: str) -> str:
-    """The source of the notebook's cell tagged ``exercise``."""
-    cells = [c for c in _cells(notebook) if "exercise" in c.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, f"{notebook}: expected one cell tagged 'exercise', found {len(cells)}"
-    return cells[0].source
 
 
-def solution_code(solution: str) -> str:
-    """The first ```python block of ``solutions/<solution>``."""
-    found = re.search(r"```python\n(.*?)```", (ROOT / "solutions" / solution).read_text(), re.DOTALL)
-    assert found, f"{solution}: no ```python block"
-    return found.group(1)
 
 
 def notebook_string(notebook: str, name: str) -> str:

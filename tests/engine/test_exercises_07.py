@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import helpers as h
@@ -19,24 +18,16 @@ from helpers.compose_file import duration_ns, parse_env_file
 from helpers.exercises import n07_workers
 from helpers.exercises.n07_workers import parse_monitor_line, wait_for_log
 
+from exercise_sources import exercise_cell, solution_code
+
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 
 
-def exercise_cell() -> str:
-    nb = nbformat.read(ROOT / "notebooks" / "07_collectors_and_celery.ipynb", as_version=4)
-    cells = [c for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, f"expected one cell tagged 'exercise', found {len(cells)}"
-    return cells[0].source
 
 
-def solution_code() -> str:
-    text = (ROOT / "solutions" / "07_collectors_and_celery.md").read_text()
-    found = re.search(r"```python\n(.*?)```", text, re.S)
-    assert found, "solutions/07_collectors_and_celery.md: no ```python block"
-    return found.group(1)
 
 
 def with_environment(source: str, environment: str) -> str:
@@ -70,7 +61,7 @@ def test_07_no_spare_yet(project):
 
 
 def test_07_exercise_then_solution(project):
-    run(exercise_cell(), project)
+    run(exercise_cell("07_collectors_and_celery.ipynb"), project)
     before = n07_workers.check(project)
     assert not before.passed, str(before)
     assert before.seen == ("REDIS_URL=redis://redis:6379/0: its LPUSH collected:liquidations goes to database 0, "
@@ -78,7 +69,7 @@ def test_07_exercise_then_solution(project):
     assert "Put REDIS_URL into the `environment` dict" in before.hint and "wins over `env_file:`" in before.hint
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
-    run(solution_code(), project)
+    run(solution_code("07_collectors_and_celery.md"), project)
     after = n07_workers.check(project)
     assert after.passed, str(after)
     assert str(after) == ("PASSED: REDIS_URL=redis://redis:6379/1: its LPUSH collected:liquidations goes to "
@@ -96,7 +87,7 @@ def test_07_exercise_then_solution(project):
     ],
 )
 def test_07_near_misses(project, environment, seen, hint):
-    run(with_environment(exercise_cell(), environment), project)
+    run(with_environment(exercise_cell("07_collectors_and_celery.ipynb"), environment), project)
     result = n07_workers.check(project)
     assert not result.passed, str(result)
     assert seen in result.seen and hint in result.hint, str(result)
@@ -111,7 +102,7 @@ def test_07_a_spare_that_exited_is_reported(project):
 
 
 def test_07_no_redis_is_reported(project):
-    run(solution_code(), project)
+    run(solution_code("07_collectors_and_celery.md"), project)
     for redis in project.containers("redis"):
         redis.remove(force=True, v=True)
     result = n07_workers.check(project)

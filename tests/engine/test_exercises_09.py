@@ -6,31 +6,22 @@ PASSED. The check lets Compose create the service and removes it again: nothing 
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import helpers as h
 from helpers.exercises import n09_whole_file
+
+from exercise_sources import exercise_cell, solution_code
 
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def exercise_cell() -> str:
-    nb = nbformat.read(ROOT / "notebooks" / "09_whole_file.ipynb", as_version=4)
-    cells = [c for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, f"expected one cell tagged 'exercise', found {len(cells)}"
-    return cells[0].source
 
 
-def solution_code() -> str:
-    found = re.search(r"```python\n(.*?)```", (ROOT / "solutions" / "09_whole_file.md").read_text(), re.DOTALL)
-    assert found, "solutions/09_whole_file.md: no ```python block"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -54,7 +45,7 @@ def left_behind(project: h.Project) -> int:
 
 
 def test_untouched_exercise_is_not_yet(project, tmp_path):
-    result = n09_whole_file.check(run_cell(exercise_cell(), tmp_path), project)
+    result = n09_whole_file.check(run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path), project)
     assert not result.passed
     assert "undefined volume celerybeat_data" in result.seen
     assert "top-level `volumes:`" in result.hint and "`  celerybeat_data:`" in result.hint
@@ -74,7 +65,7 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t + "volumes:\n  celerybeat_data:\n    external: true\n", "external means"),
 ])
 def test_slips_get_their_own_hint(project, tmp_path, change, expected):
-    path = run_cell(exercise_cell(), tmp_path)
+    path = run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path)
     path.write_text(change(path.read_text()))
     result = n09_whole_file.check(path, project)
     assert not result.passed
@@ -83,7 +74,7 @@ def test_slips_get_their_own_hint(project, tmp_path, change, expected):
 
 
 def test_solution_passes_and_leaves_nothing(project, tmp_path):
-    result = n09_whole_file.check(run_cell(solution_code(), tmp_path), project)
+    result = n09_whole_file.check(run_cell(solution_code("09_whole_file.md"), tmp_path), project)
     assert result.passed, result
     assert f"created the volume {project.name}_celerybeat_data" in result.seen
     assert "mounted at /data" in result.seen

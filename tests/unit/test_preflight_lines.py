@@ -23,7 +23,7 @@ def test_ports_follow_the_environment(monkeypatch):
 class _NoContainers:
     class containers:  # noqa: N801 - mimics client.containers
         @staticmethod
-        def list(filters=None):
+        def list(filters=None, **_kwargs):
             return []
 
 
