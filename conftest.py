@@ -1,8 +1,11 @@
 """Test-session setup shared by the unit tests, the engine tests and the notebooks (nbval).
 
 The suite runs as learner ``learner`` (committed notebook outputs were recorded under that id) unless
-COURSE_LEARNER is set. At the start it removes what a crashed earlier run left; at the end it checks that the
-notebooks and tests left nothing with the course label behind, and fails the run if they did.
+COURSE_LEARNER is set. When the run includes engine tests, browser tests or notebooks, it first removes what a
+crashed earlier run of the suite left (that learner's course resources only), and at the end it checks that
+nothing with the course label is left behind, failing the run if anything is. A run of unit tests alone never
+touches the engine. (Two test runs as the same learner on one engine would remove each other's work: give each
+its own COURSE_LEARNER.)
 """
 from __future__ import annotations
 
@@ -23,8 +26,14 @@ def _engine():
         return None
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    engine = _engine()
+def _uses_engine(session: pytest.Session) -> bool:
+    """Only a run with engine tests, browser tests or notebooks touches the engine (unit tests alone never do)."""
+    return any("/tests/unit/" not in str(item.path) for item in session.items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config._course_uses_engine = _uses_engine(session)  # type: ignore[attr-defined]
+    engine = _engine() if session.config._course_uses_engine else None  # type: ignore[attr-defined]
     if engine is None:
         return
     import helpers
@@ -36,7 +45,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    engine = _engine()
+    engine = _engine() if getattr(session.config, "_course_uses_engine", False) else None
     if engine is None:
         return
     import helpers
