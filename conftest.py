@@ -28,6 +28,8 @@ def _engine():
 
 def _uses_engine(session: pytest.Session) -> bool:
     """Only a run with engine tests, browser tests or notebooks touches the engine (unit tests alone never do)."""
+    if session.config.option.collectonly:
+        return False
     return any("/tests/unit/" not in str(item.path) for item in session.items)
 
 

@@ -14,7 +14,7 @@ from .errors import CourseError, EngineUnavailable, ImageUnavailable, WaitTimeou
 from .faults import crash
 from .naming import learner, project_name, set_learner
 from .project import Project, cleanup
-from .wait import state_of, summary, wait_exited, wait_healthy, wait_restarted, wait_running, wait_until
+from .wait import state_of, summary, wait_exited, wait_healthy, wait_log, wait_restarted, wait_running, wait_until
 
 __all__ = [
     "CourseError",
@@ -34,6 +34,7 @@ __all__ = [
     "use_client",
     "wait_exited",
     "wait_healthy",
+    "wait_log",
     "wait_restarted",
     "wait_running",
     "wait_until",

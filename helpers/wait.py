@@ -9,9 +9,11 @@ Used in every notebook that starts a container.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from docker.models.containers import Container
@@ -166,3 +168,41 @@ def wait_restarted(container: Container, after: int, timeout: float = 60) -> Con
         )
         in ("", "no"),
     )
+
+
+def wait_log(container: Container, pattern: str, timeout: float = 60, since: datetime | None = None) -> str:
+    """Block until a line of the container's log matches ``pattern`` (a regex); return that line.
+
+    Follows the log stream (``docker logs -f``), so it returns as soon as the line is written; a line written
+    before the call counts too. ``since`` skips older lines (after a restart the log still holds those of the
+    earlier run). Raises :class:`WaitTimeout` with the last log lines when the time runs out or the container
+    stops first. Used in 07 and 08 and their exercise checks.
+    """
+    regex = re.compile(pattern)
+    stream = container.logs(stream=True, follow=True, since=since.timestamp() if since else None)
+    timer = threading.Timer(timeout, stream.close)
+    timer.daemon = True
+    timer.start()
+    buffer = b""
+    try:
+        for chunk in stream:
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for raw in lines:
+                line = raw.decode(errors="replace").rstrip("\r")
+                if regex.search(line):
+                    return line
+    except Exception:  # noqa: BLE001 - the timer closed the stream
+        pass
+    finally:
+        timer.cancel()
+        stream.close()
+    try:
+        state = summary(state_of(container))
+        tail = container.logs(tail=6).decode(errors="replace").rstrip().splitlines()
+    except Exception:  # noqa: BLE001 - the container may be gone; the report must still be made
+        state, tail = "gone (removed)", ["(no logs: the container is gone)"]
+    raise WaitTimeout(
+        "\n".join([f"No log line of {container.name} matched {pattern!r}.", f"  state seen: {state}",
+                    "  last log lines:", *[f"    {line}" for line in tail]]),
+        "read the log lines above: did the process start, and is it the command you meant?")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-import threading
 from typing import Any
 
 import yaml
@@ -24,7 +23,7 @@ from .. import compose_file
 from ..compose_file import ComposeError, ComposeFile
 from ..errors import WaitTimeout
 from ..project import Project
-from ..wait import state_of, wait_exited
+from ..wait import state_of, wait_exited, wait_log
 from . import Verdict, verdict
 
 SERVICE = "klines_socket"
@@ -71,27 +70,11 @@ def _env(container: Container) -> dict[str, str]:
 
 
 def _wait_for_log(container: Container, needle: str, timeout: float) -> str:
-    """Follow the container's log until a whole line with ``needle`` arrived, the container stops, or ``timeout``.
-
-    Returns the log read so far. Driven by the log stream itself: it ends when the container stops.
-    """
-    stream = container.logs(stream=True, follow=True)
-    timer = threading.Timer(timeout, stream.close)
-    timer.daemon = True
-    timer.start()
-    seen = b""
+    """The log line with ``needle`` (following the log stream); when it never comes, the whole log so far."""
     try:
-        for chunk in stream:
-            seen += chunk
-            at = seen.find(needle.encode())
-            if at >= 0 and seen.find(b"\n", at) >= 0:
-                break
-    except Exception:  # noqa: BLE001, S110 - the stream was closed by the timer: what was read is the answer
-        pass
-    finally:
-        timer.cancel()
-        stream.close()
-    return seen.decode(errors="replace")
+        return wait_log(container, re.escape(needle), timeout)
+    except WaitTimeout:
+        return container.logs().decode(errors="replace")
 
 
 def _llen(project: Project, database: int) -> int | None:

@@ -13,7 +13,6 @@ belong in database 1, where the move task collects them.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,9 +20,8 @@ from datetime import datetime
 from docker.models.containers import Container
 
 from ..engine import client
-from ..errors import WaitTimeout
 from ..project import Project
-from ..wait import state_of, summary
+from ..wait import state_of, summary, wait_log
 from . import Verdict, verdict
 
 SERVICE = "spare-liquidations"
@@ -43,41 +41,7 @@ def started_at(container: Container) -> datetime:
     return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00")
 
 
-def wait_for_log(container: Container, pattern: str, timeout: float = 60, since: datetime | None = None) -> str:
-    """Block until a line of the container's log matches ``pattern`` (a regex); return that line.
-
-    Follows the log stream (``docker logs -f``), so it returns as soon as the line is written. ``since`` skips
-    older lines (after a restart the log still holds those of the earlier run). Raises :class:`WaitTimeout` with
-    the last log lines when the time runs out or the container stops first.
-    """
-    regex = re.compile(pattern)
-    stream = container.logs(stream=True, follow=True, since=since.timestamp() if since else None)
-    timer = threading.Timer(timeout, stream.close)
-    timer.daemon = True
-    timer.start()
-    buffer = b""
-    try:
-        for chunk in stream:
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for raw in lines:
-                line = raw.decode(errors="replace").rstrip("\r")
-                if regex.search(line):
-                    return line
-    except Exception:  # noqa: BLE001 - the timer closed the stream
-        pass
-    finally:
-        timer.cancel()
-        stream.close()
-    try:
-        state = summary(state_of(container))
-        tail = container.logs(tail=6).decode(errors="replace").rstrip().splitlines()
-    except Exception:  # noqa: BLE001 - the container may be gone; the report must still be made
-        state, tail = "gone (removed)", ["(no logs: the container is gone)"]
-    raise WaitTimeout(
-        "\n".join([f"No log line of {container.name} matched {pattern!r}.", f"  state seen: {state}",
-                   "  last log lines:", *[f"    {line}" for line in tail]]),
-        "read the log lines above: did the process start, and is it the command you meant?")
+wait_for_log = wait_log  # the notebook's name for helpers.wait.wait_log
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ Also here, for the notebook: :func:`wait_log` (wait for a log line by following 
 from __future__ import annotations
 
 import json
+import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 
 from docker.models.containers import Container
 
 from .. import wait
-from ..errors import WaitTimeout
 from ..project import Project
 from . import Verdict, verdict
 
@@ -33,40 +32,9 @@ LONGEST_SENSIBLE = 60         # a grace period above this holds up every stop an
 
 
 def wait_log(container: Container, text: str, timeout: float = 60) -> str:
-    """Follow the container's log stream until a line contains ``text``; return that line.
-
-    Reading starts from the beginning of the log, so a line written before the call counts too. Raises
-    :class:`~helpers.errors.WaitTimeout` (with the last lines) if the container stops or the time runs out first.
-    """
-    stream = container.logs(stream=True, follow=True)
-    timer = threading.Timer(timeout, stream.close)
-    timer.daemon = True
-    timer.start()
-    text_so_far = ""
-    started = time.monotonic()
-    try:
-        for chunk in stream:
-            text_so_far += chunk.decode(errors="replace")
-            if text in text_so_far:
-                break
-    except Exception:  # noqa: BLE001, S110 - the stream was closed by the timer, or broke: judged below
-        pass
-    finally:
-        timer.cancel()
-        stream.close()
-    for line in text_so_far.splitlines():
-        if text in line:
-            return line
-    state = wait.state_of(container)
-    last = [f"    {line}" for line in text_so_far.rstrip().splitlines()[-6:]] or ["    (no output)"]
-    raise WaitTimeout(
-        "\n".join([
-            f"Gave up after {time.monotonic() - started:.0f} s waiting for {container.name} to log {text!r}.",
-            f"  state seen: {wait.summary(state)}",
-            "  last log lines:",
-            *last,
-        ]),
-        "the line never came: is the bot running, and is Redis (the service `redis`) on its network?")
+    """The first log line containing ``text`` (the log stream is followed; no polling): :func:`helpers.wait.wait_log`
+    with a plain text instead of a regex."""
+    return wait.wait_log(container, re.escape(text), timeout)
 
 
 def push_update(redis: Container, update_id: int, text: str = "hello", seconds: float | None = None) -> int:

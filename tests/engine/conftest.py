@@ -9,3 +9,13 @@ def app_image() -> str:
     from helpers import stack
 
     return stack.ensure_image(progress=lambda _msg: None)
+
+
+@pytest.fixture
+def client():
+    """The course's engine client, shared with the helpers (as a notebook's first cells do)."""
+    import helpers as h
+
+    engine = h.client()
+    h.use_client(engine)
+    return engine

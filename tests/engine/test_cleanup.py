@@ -9,10 +9,6 @@ from helpers import naming
 pytestmark = pytest.mark.engine
 
 
-@pytest.fixture
-def client():
-    return h.client()
-
 
 def test_learners_own_lookalikes_survive(client):
     """A container, volume and network made by hand with course-like names but no course label survive."""

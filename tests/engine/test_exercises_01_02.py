@@ -26,12 +26,6 @@ TIMEOUT = 60
 
 
 
-@pytest.fixture
-def client():
-    engine = h.client()
-    h.use_client(engine)
-    return engine
-
 
 @pytest.fixture
 def app_image(client):

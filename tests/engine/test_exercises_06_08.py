@@ -45,12 +45,6 @@ def notebook_string(notebook: str, name: str) -> str:
     raise AssertionError(f"{notebook}: no cell defines {name} = \"\"\"...\"\"\"")
 
 
-@pytest.fixture
-def client():
-    engine = h.client()
-    h.use_client(engine)
-    return engine
-
 
 # --- 06: backend waits for a healthy db -----------------------------------------------------------------------------
 

@@ -66,3 +66,11 @@ def test_waiting_for_healthy_without_a_healthcheck_fails_at_once(project):
         h.wait_healthy(c, timeout=30)
     assert time.monotonic() - t0 < 5
     assert "Hint:" in str(err.value)
+
+
+def test_wait_log_returns_the_line_or_explains(project):
+    c = project.run("app", "python:3.13-slim", command=["sh", "-c", "echo booting; echo ready on 8000; sleep 30"])
+    assert h.wait_log(c, r"ready on \d+", timeout=20) == "ready on 8000"
+    with pytest.raises(h.WaitTimeout, match="No log line of .* matched 'never'") as err:
+        h.wait_log(c, "never", timeout=2)
+    assert "booting" in str(err.value) and "Hint:" in str(err.value)
