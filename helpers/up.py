@@ -13,10 +13,10 @@ Because the labels are Compose's, ``docker compose -p PROJECT ps`` lists a stack
 from __future__ import annotations
 
 import threading
-from contextlib import nullcontext
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from docker.errors import ImageNotFound, NotFound
