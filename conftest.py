@@ -33,6 +33,46 @@ def _uses_engine(session: pytest.Session) -> bool:
     return any("/tests/unit/" not in str(item.path) for item in session.items)
 
 
+def _is_course_image(tags: list[str]) -> bool:
+    """A course image: an official image the course uses (or its stand-in), the stand-ins' base, the app image."""
+    from helpers import images, stack
+
+    course = {i.ref for i in images.COURSE_IMAGES} | {images.BASE_IMAGE}
+    app_repo = stack.APP_IMAGE.split(":")[0]
+    return any(tag in course or tag.split(":")[0] == app_repo for tag in tags)
+
+
+def engine_snapshot(engine) -> dict[str, dict[str, str]]:
+    """Everything on the engine by id -> a readable name: containers, volumes (anonymous too), networks, images."""
+    return {
+        "container": {c.id: c.name for c in engine.containers.list(all=True, ignore_removed=True)},
+        "volume": {v.id: v.name for v in engine.volumes.list()},
+        "network": {n.id: n.name for n in engine.networks.list()},
+        "image": {i.id: ",".join(i.tags) or "<untagged>" for i in engine.images.list()},  # no build cache layers
+    }
+
+
+def new_on_engine(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]],
+                  engine) -> list[str]:
+    """What ``after`` has that ``before`` had not, except tagged course images (built or rebuilt by the run).
+
+    An image left untagged by a rebuild counts: it is disk space the learner never asked for."""
+    found = []
+    for kind, items in after.items():
+        for key, name in items.items():
+            if key in before[kind]:
+                continue
+            if kind == "image":
+                try:
+                    image = engine.images.get(key)
+                except Exception:  # noqa: BLE001 - removed meanwhile
+                    continue
+                if _is_course_image(image.tags):
+                    continue
+            found.append(f"{kind} {name if kind != 'volume' or len(name) < 64 else name[:12] + '… (anonymous)'}")
+    return found
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     session.config._course_uses_engine = _uses_engine(session)  # type: ignore[attr-defined]
     engine = _engine() if session.config._course_uses_engine else None  # type: ignore[attr-defined]
@@ -44,6 +84,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         report = helpers.cleanup(learner=learner, engine=engine)
         if report.containers or report.networks or report.volumes:
             print(f"\nremoved leftovers of an earlier run ({learner}): {report}")
+    session.config._course_snapshot = engine_snapshot(engine)  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -52,6 +93,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     import helpers
 
+    before = getattr(session.config, "_course_snapshot", None)
+    # Anything new on the engine, labelled or not (an anonymous volume, a helper container, a build's leftovers)
+    new = new_on_engine(before, engine_snapshot(engine), engine) if before is not None else []
+    if new:
+        print(f"\nFAILED: the suite left {len(new)} new thing(s) on the engine:")
+        for line in new:
+            print("  ", line)
+        session.exitstatus = 1
     leftovers = [helpers.cleanup(learner=learner, engine=engine) for learner in TEST_LEARNERS]
     left = [str(r) for r in leftovers if r.containers or r.networks or r.volumes]
     if left:
