@@ -117,6 +117,29 @@ def normalize(raw: dict[str, Any], t0_ns: int, include_oneoff: bool = False,
     return entry
 
 
+def die_before_stop(entries: list[Entry]) -> list[Entry]:
+    """Put each ``stop`` after the ``die`` it caused, whichever the engine sent first.
+
+    ``docker stop`` sends SIGTERM (``kill``), waits for the process to end (``die``), then reports ``stop``. Docker
+    20.10 sends ``die`` before ``stop``; Docker 25 and later may send ``stop`` a moment before ``die``. The order
+    shown is the one that holds on every engine: the container died, then the stop command completed.
+    """
+    result = list(entries)
+    i = 0
+    while i < len(result):
+        entry = result[i]
+        key = entry.get("container") or entry.get("service")
+        later = next((j for j in range(i + 1, len(result)) if result[j]["action"] not in ("mark", "span")
+                      and (result[j].get("container") or result[j].get("service")) == key), None)
+        if entry["action"] == "stop" and later is not None and result[later]["action"] == "die":
+            moved = result.pop(i)
+            moved["t"] = max(moved["t"], result[later - 1]["t"])  # reported once the process had died
+            result.insert(later, moved)
+            continue  # position i now holds the next entry
+        i += 1
+    return result
+
+
 def mark_restarts(entries: list[Entry]) -> list[Entry]:
     """Mark ``die`` + ``start`` pairs that a restart policy caused as ``restarted``.
 
@@ -217,10 +240,29 @@ class Timeline:
         except Exception:  # noqa: BLE001 - removed meanwhile: the heuristic decides
             pass
 
-    def stop(self) -> Timeline:
-        """Stop following; then fetch the last events the engine sent meanwhile, so none is lost to a race."""
+    def _awaiting_die(self) -> bool:
+        """A container reported ``stop`` but not yet its ``die`` (Docker 25+ may send them in that order)."""
+        last: dict[str, str] = {}
+        with self._lock:
+            for raw in self._raw:
+                action = str(raw.get("Action", ""))
+                if action in ("start", "die"):
+                    last[str(raw.get("id"))] = action
+                elif action == "stop" and last.get(str(raw.get("id"))) == "start":
+                    last[str(raw.get("id"))] = "stop"
+        return "stop" in last.values()
+
+    def stop(self, settle: float = 5.0) -> Timeline:
+        """Stop following; then fetch the last events the engine sent meanwhile, so none is lost to a race.
+
+        A ``stop`` whose ``die`` has not arrived yet is waited for (at most ``settle`` seconds): engines differ in
+        the order they send the two, and the timeline must not depend on it.
+        """
         if self._stream is None:
             return self
+        deadline = time.monotonic() + settle
+        while self._awaiting_die() and time.monotonic() < deadline:
+            time.sleep(0.05)
         end_ns = time.time_ns()
         self.end = round((end_ns - self.t0_ns) / 1e9, 3)
         self._stream.close()
@@ -289,7 +331,7 @@ class Timeline:
                     if e is not None]
         entries = base + [dict(n) for n in self._notes]
         entries.sort(key=lambda e: e["t"])  # stable: equal times keep the engine's order
-        return mark_restarts(entries)
+        return mark_restarts(die_before_stop(entries))
 
     @property
     def services(self) -> list[str]:

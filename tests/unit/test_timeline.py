@@ -184,3 +184,30 @@ def test_live_recording_merges_the_history_after_stopping():
 
 def test_engine_time_stamps_keep_nanoseconds():
     assert timeline._stamp(1_700_000_000_000_000_123) == "1700000000.000000123"
+
+
+def _stop_before_die(raw: list[dict]) -> list[dict]:
+    """The same events as Docker 26 may send them: each ``stop`` a moment before the ``die`` it caused."""
+    events = [dict(e) for e in raw]
+    for i, event in enumerate(events):
+        if event.get("Action") != "stop":
+            continue
+        die = next((j for j in range(i - 1, -1, -1) if events[j].get("id") == event.get("id")
+                    and events[j].get("Action") == "die"), None)
+        if die is not None:
+            stop = events.pop(i)
+            stop["timeNano"] = events[die]["timeNano"] - 1000
+            stop["time"] = stop["timeNano"] // 10**9
+            events.insert(die, stop)
+    return events
+
+
+def test_the_order_of_die_and_stop_does_not_change_the_timeline(failures):
+    raw = failures["engine_events"]
+    swapped = _stop_before_die(raw)
+    assert [e.get("Action") for e in swapped] != [e.get("Action") for e in raw]  # the data has docker stops
+    kwargs = {"t0_ns": failures["t0_ns"], "restart_counts": failures["restart_counts"]}
+    as_20 = Timeline.from_events(raw, **kwargs).actions()
+    as_26 = Timeline.from_events(swapped, **kwargs).actions()
+    assert as_26 == as_20
+    assert any(words[-2:] == ["die 0", "stop"] or "stop" in words for words in as_20.values())
