@@ -99,20 +99,38 @@ def check_images(engine: docker.DockerClient) -> list[Check]:
     return checks
 
 
+def check_compose() -> Check:
+    """Docker Compose v2, which the lessons that run Compose itself need."""
+    from .compose_cli import compose_command
+    from .errors import CourseError
+
+    try:
+        compose_command()
+    except CourseError as exc:
+        return Check("Docker Compose v2", False, "not found", exc.hint)
+    return Check("Docker Compose v2", True, "found")
+
+
 def run_all(engine: docker.DockerClient) -> list[Check]:
     """Every check, in report order."""
     checks = check_engine(engine)
+    checks.append(check_compose())
     checks.append(Check("learner id", True, f"{learner()} (projects are named <lesson>-{learner()})"))
     checks += [check_port(engine, var, port) for var, port in course_ports().items()]
     checks += check_images(engine)
     return checks
 
 
-def report(engine: docker.DockerClient) -> bool:
-    """Print every check; return True when nothing needs fixing."""
+def summary(checks: list[Check]) -> str:
+    """The one line that holds on every engine: ``10 of 10 checks passed: ready`` (or how many need a fix)."""
+    problems = [c for c in checks if not c.ok]
+    return f"{len(checks) - len(problems)} of {len(checks)} checks passed" + (
+        ": ready" if not problems else f": fix the {len(problems)} line(s) marked FIX")
+
+
+def report(engine: docker.DockerClient) -> list[Check]:
+    """Print every check (this engine's details: version, OS, memory, images) and return them."""
     checks = run_all(engine)
     for check in checks:
         print(check)
-    problems = [c for c in checks if not c.ok]
-    print(f"\n{len(checks) - len(problems)} of {len(checks)} checks passed" + (": ready." if not problems else "."))
-    return not problems
+    return checks

@@ -36,3 +36,24 @@ def test_taken_port_is_reported_with_a_fix():
     assert not check.ok
     assert "a program outside Docker" in check.detail
     assert "export DB_PORT=" in check.fix
+
+
+def test_summary_is_one_engine_neutral_line():
+    from helpers.preflight import summary
+
+    fine = [Check("engine", True, "Docker Engine 29.0.1"), Check("memory", True, "8 GiB")]
+    assert summary(fine) == "2 of 2 checks passed: ready"
+    assert summary([*fine, Check("redis:8", False, "missing")]) == (
+        "2 of 3 checks passed: fix the 1 line(s) marked FIX")
+
+
+def test_missing_compose_is_a_fix_with_how_to_get_it(monkeypatch):
+    from helpers import compose_cli, preflight
+    from helpers.errors import CourseError
+
+    def missing():
+        raise CourseError("Docker Compose v2 was not found.", "Docker Desktop includes it.")
+
+    monkeypatch.setattr(compose_cli, "compose_command", missing)
+    check = preflight.check_compose()
+    assert not check.ok and "Docker Desktop" in check.fix
