@@ -49,7 +49,7 @@ print(json.dumps(out))
 def _probe(project: Project, name: str, timeout: float) -> dict[str, str | None]:
     """Resolve ``name`` and PING it from a throw-away container on the project network."""
     for old in project.containers(PROBE_SERVICE):  # a probe an interrupted check left behind
-        old.remove(force=True)
+        old.remove(force=True, v=True)
     probe = project.run(
         PROBE_SERVICE, PROBE_IMAGE, command=["python", "-c", _PROBE % name],
         labels={naming.ONEOFF_LABEL: "True"},
@@ -60,7 +60,7 @@ def _probe(project: Project, name: str, timeout: float) -> dict[str, str | None]
         return json.loads(lines[-1]) if lines else {"address": None, "reply": None, "error": "no output"}
     finally:
         try:
-            probe.remove(force=True)
+            probe.remove(force=True, v=True)
         except NotFound:
             pass
 

@@ -116,7 +116,7 @@ def project04():
 def _start_worker(project: h.Project, policy: dict):
     """The exercise cell: a fresh worker with ``policy``."""
     for old in project.containers("worker"):
-        old.remove(force=True)
+        old.remove(force=True, v=True)
     worker = project.run("worker", "python:3.13-slim", command=WORKER, restart_policy=policy)
     return h.wait_running(worker)
 
