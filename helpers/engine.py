@@ -25,15 +25,26 @@ _START_HINTS = {
     "Darwin": "start Docker Desktop (or Colima/OrbStack) and wait until it says the engine is running",
     "Windows": "start Docker Desktop and wait until it says the engine is running (with WSL 2 integration "
     "enabled for your distribution if you run the course inside WSL)",
+    "WSL": "start Docker Desktop on Windows and turn on its WSL integration for this distribution (Settings > "
+    "Resources > WSL integration); do not install a second Docker engine inside WSL",
 }
+
+
+def _system() -> str:
+    """``Linux``, ``Darwin``, ``Windows``, or ``WSL`` (Linux inside Windows, where the engine is Docker Desktop's)."""
+    system = platform.system()
+    if system == "Linux" and ("microsoft" in platform.release().lower() or os.environ.get("WSL_DISTRO_NAME")):
+        return "WSL"
+    return system
 
 
 def _where() -> tuple[str, dict[str, object]]:
     """Where to connect, as the docker CLI decides: DOCKER_HOST, else the current Docker context."""
     if os.environ.get("DOCKER_HOST"):
         return f"DOCKER_HOST={os.environ['DOCKER_HOST']}", {}
-    try:
-        ctx = ContextAPI.get_current_context()
+    try:  # DOCKER_CONTEXT wins over the current context, as it does for the docker CLI
+        name = os.environ.get("DOCKER_CONTEXT")
+        ctx = ContextAPI.get_context(name) if name else ContextAPI.get_current_context()
     except DockerException:
         ctx = None
     if ctx is not None and ctx.Host:
@@ -57,8 +68,7 @@ def connect(timeout: int = 60) -> docker.DockerClient:
         new.ping()
     except DockerException as exc:
         reason = str(exc).split("\n")[0][:200]
-        system = platform.system()
-        hint = _START_HINTS.get(system, _START_HINTS["Linux"])
+        hint = _START_HINTS.get(_system(), _START_HINTS["Linux"])
         raise EngineUnavailable(
             f"No Docker engine answered at {where}.\n(The SDK said: {reason})",
             f"{hint}. Then run this cell again. Check with `docker info` in a terminal.",

@@ -96,7 +96,7 @@ def _outdated_standin(image: CourseImage, engine: docker.DockerClient) -> bool:
 
 
 def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> bool:
-    """Pull ``ref``, reporting each layer's status once; False when no registry answers."""
+    """Pull ``ref``, reporting each layer's status once (and the engine's reason when it fails); False on failure."""
     repo, _, tag = ref.partition(":")
     seen: set[tuple[str, str]] = set()
     try:
@@ -131,6 +131,11 @@ def _debian_mirror() -> str:
         "set COURSE_DEBIAN_MIRROR to a Debian mirror URL, or make the official images available "
         "(`docker pull`), which needs no stand-in at all.",
     )
+
+
+def can_build_standins() -> bool:
+    """Stand-ins are built on Linux, as root, with debootstrap (this project's CI; never a learner's laptop)."""
+    return sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("debootstrap") is not None
 
 
 def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = _print) -> str:
@@ -217,6 +222,13 @@ def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None, 
     progress(f"[{image.ref}] not on the engine: pulling")
     if _pull(image.ref, engine, progress):
         return "pulled"
+    if not can_build_standins():
+        raise ImageUnavailable(
+            f"Could not pull {image.ref} (the engine's reason is in the line above).",
+            f"run `docker pull {image.ref}` in a terminal: it says whether you must sign in to Docker Desktop, hit "
+            "Docker Hub's pull limit, or have no network. Local stand-ins are only for Linux machines that "
+            "cannot reach any registry (they need root and debootstrap).",
+        )
     progress(f"[{image.ref}] no registry reachable: a local stand-in will be built")
     build_standin(image, engine, progress)
     return "built stand-in"

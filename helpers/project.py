@@ -183,11 +183,14 @@ class Project:
 
 def _explain_create_error(exc: APIError, name: str) -> Exception:
     text = str(exc.explanation or exc)
-    if "port is already allocated" in text or "address already in use" in text:
+    if any(words in text for words in ("port is already allocated", "address already in use",
+                                       "Ports are not available", "forbidden by its access permissions")):
         return CourseError(
             f"Cannot start {name}: a host port it publishes is already in use.\n({text})",
             "find who holds it with `docker ps --filter publish=PORT` or `ss -ltnp` (Linux) / `lsof -i :PORT` "
-            "(macOS); stop that, or choose another host port (e.g. set DB_PORT in your environment).",
+            "(macOS) / `netstat -ano | findstr :PORT` (Windows; `netsh interface ipv4 show excludedportrange protocol=tcp` "
+            "lists ports Windows reserves); stop that, or choose another host port: stop JupyterLab, then e.g. "
+            "`DB_PORT=15432 BACKEND_PORT=18000 ./course lab`.",
         )
     if "is already in use by container" in text:
         return CourseError(

@@ -52,8 +52,15 @@ def test_missing_compose_is_a_fix_with_how_to_get_it(monkeypatch):
     from helpers.errors import CourseError
 
     def missing():
-        raise CourseError("Docker Compose v2 was not found.", "Docker Desktop includes it.")
+        raise CourseError("Docker Compose was not found.", "Docker Desktop includes it.")
 
     monkeypatch.setattr(compose_cli, "compose_command", missing)
     check = preflight.check_compose()
     assert not check.ok and "Docker Desktop" in check.fix
+
+
+def test_current_compose_versions_are_accepted():
+    from helpers.compose_cli import is_current
+
+    assert is_current("2.40.3") and is_current("v2.29.1") and is_current("5.3.1\n")
+    assert not is_current("1.29.2") and not is_current("")
