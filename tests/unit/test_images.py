@@ -56,3 +56,15 @@ def test_only_a_stand_in_for_that_very_image_counts():
     assert images.is_standin(labels, "python:3.13-slim")
     assert not images.is_standin(labels, "cryphos-app:latest")  # built FROM the stand-in: inherits its labels
     assert not images.is_standin({}, "postgres:17")
+
+
+def test_a_failed_pull_off_linux_says_why_and_builds_nothing(monkeypatch):
+    from helpers import images
+    from helpers.errors import ImageUnavailable
+
+    monkeypatch.setattr(images, "describe", lambda ref, engine=None: "missing")
+    monkeypatch.setattr(images, "_pull", lambda ref, engine, progress: False)
+    monkeypatch.setattr(images, "can_build_standins", lambda: False)
+    monkeypatch.setattr(images, "build_standin", lambda *a, **k: pytest.fail("must not build a stand-in"))
+    with pytest.raises(ImageUnavailable, match="docker pull redis:8"):
+        images.ensure_image(images.COURSE_IMAGES[1], engine=object(), progress=lambda _m: None)
