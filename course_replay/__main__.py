@@ -1,0 +1,57 @@
+"""``python -m course_replay record|serve|info``: the recording proxy, the replay engine, a recording's summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from . import metadata
+from .record import RecordingProxy
+from .replay import ReplayEngine
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_replay", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("record", help="record every client of SOCK, forwarding to the real engine")
+    rec.add_argument("--listen", required=True, help="unix socket to listen on (clients: DOCKER_HOST=unix://SOCK)")
+    rec.add_argument("--upstream", default="unix:///run/docker.sock")
+    rec.add_argument("--out", required=True, help="the recording, NN_topic.jsonl.gz (written on SIGINT/SIGTERM)")
+    rec.add_argument("--secret-file", action="append", help=".env files whose secrets to redact (globs; "
+                     "default: stack/.env and notebooks/_work/*/.env)")
+    serve = sub.add_parser("serve", help="replay recordings on SOCK")
+    serve.add_argument("--listen", required=True)
+    serve.add_argument("--recording", required=True, help="a .jsonl.gz, or a folder of them (one per notebook)")
+    serve.add_argument("--speed", type=float, default=1.0, help="playback rate: 2 plays streams twice as fast")
+    for p in (rec, serve):
+        p.add_argument("--name", action="append", default=[], metavar="NAME=VALUE",
+                       help="a run-specific value (default: learner=$COURSE_LEARNER, root=the checkout)")
+    info = sub.add_parser("info", help="print a recording's metadata")
+    info.add_argument("recording")
+    args = parser.parse_args(argv)
+    if args.command == "info":
+        print(json.dumps(metadata(args.recording), indent=2))
+        return 0
+    names = dict(n.split("=", 1) for n in args.name)
+    service = (RecordingProxy(args.out, args.upstream, args.listen, names, args.secret_file) if args.command == "record"
+               else ReplayEngine(args.recording, args.speed, args.listen, names))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    service.start()
+    print(f"{args.command}: DOCKER_HOST={service.docker_host}", flush=True)
+    stop.wait()
+    service.stop()
+    if isinstance(service, ReplayEngine):
+        done = service.status()
+        print(f"served {done['served']} exchanges, {len(done['divergences'])} divergence(s)", file=sys.stderr)
+    else:
+        print(f"wrote {args.out} ({service.meta['exchanges']} exchanges)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

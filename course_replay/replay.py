@@ -1,0 +1,303 @@
+"""The replay engine: serves recordings on a unix socket, as the engine served them when they were recorded.
+
+A request is matched by its *key*: method, path without the API-version prefix, sorted decoded query, canonical
+JSON body (a tar body is ``<tar>``), with ``since``/``until`` and RFC 3339 times as ``<time>``. Before matching,
+this run's values are put back to the recording's: the learner id and the checkout path (and values declared with
+:func:`course_replay.declare`) by name, and values learned so far. A recorded key that holds a redacted secret or
+a 64/12-hex token the client made up itself (Compose's config hashes) matches as a template: whatever this run
+sent there is learned, so later requests are translated to the recording and responses back to this run.
+
+Among exchanges with the key, the first unconsumed one in recording order wins (Compose creates containers in
+parallel: any order matches). A GET whose exchanges are used up gets the last of them again (polls); another
+request that matches a used exchange rewinds its recording to there (a notebook run again from the top).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, unquote_plus
+
+from .record import store_body
+from .wire import NO_BODY_STATUS, Conn, Service, chunk_bytes, dec, default_names, frame, head_bytes, header, \
+    wait_consumed
+
+ADVICE = ("This is a replay of a recorded run; changed cells cannot be replayed. "
+          "To run the course for real, run it on your own machine with Docker: ./course lab")
+VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+TOKEN = re.compile(r"(<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A-Za-z])[0-9a-f]{12}(?![0-9A-Za-z]))")
+SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
+HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
+
+
+def _canon(text: str) -> str:
+    try:
+        text = json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
+        pass
+    return TIME.sub("<time>", text)
+
+
+def request_key(method: str, path: str, query: str, stored_body: Any) -> str:
+    """The normalised key of a request (``stored_body`` as :func:`course_replay.record.store_body` stores it)."""
+    params = sorted((k, "<time>" if k in ("since", "until") else _canon(v))
+                    for k, v in parse_qsl(query, keep_blank_values=True))
+    if isinstance(stored_body, dict) and "sha256" in stored_body:
+        body = "<tar>"
+    else:
+        body = _canon((dec(stored_body) or b"").decode("utf-8", "replace"))
+    return f"{method} {unquote(VERSION.sub('', path))}?{'&'.join(f'{k}={v}' for k, v in params)}\n{body}"
+
+
+def _name_rx(value: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![A-Za-z0-9.])" + re.escape(value) + r"(?![A-Za-z0-9])")
+
+
+class Recording:
+    """One notebook's recording, with what this replay consumed and learned."""
+
+    def __init__(self, path: Path, names: dict[str, str]) -> None:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            self.meta: dict[str, Any] = json.loads(f.readline())
+            self.ex: list[dict[str, Any]] = [json.loads(line) for line in f]
+        self.name = path.name.split(".")[0]
+        self.names: list[tuple[re.Pattern[str], str, re.Pattern[str], str]] = []
+        for k, v in names.items():
+            self.declare(k, v)
+        self.learned: dict[str, str] = {}  # this run's value -> the recording's
+        self.consumed, self.cursor = [False] * len(self.ex), -1
+        self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
+        self.by_key: dict[str, list[int]] = {}
+        self.templates: dict[str, list[tuple[int, re.Pattern[str], dict[str, str]]]] = {}
+        engine_ids: set[str] = set()
+        for i, (e, key) in enumerate(zip(self.ex, self.keys)):
+            self.by_key.setdefault(key, []).append(i)
+            tpl = self._template(key, engine_ids)
+            if tpl:
+                self.templates.setdefault(e["method"], []).append((i, *tpl))
+            out = json.dumps([e.get("body"), e.get("chunks"), e.get("tunnel")])
+            engine_ids.update(m for m in TOKEN.findall(out) if not m.startswith("<"))
+            engine_ids.update(m[:12] for m in list(engine_ids))
+
+    def declare(self, name: str, live: str) -> None:
+        recorded = self.meta.get("names", {}).get(name)
+        if recorded and live and recorded != live and len(live) >= 3:
+            names = [n for n in self.names if n[1] != recorded] + [(_name_rx(live), recorded, _name_rx(recorded), live)]
+            self.names = sorted(names, key=lambda n: -len(n[1]))
+
+    @staticmethod
+    def _template(key: str, engine_ids: set[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+        """A recorded key as a pattern: redacted secrets and client-made hex tokens become groups."""
+        rx, groups = "", dict[str, str]()
+        for i, part in enumerate(TOKEN.split(key)):
+            if i % 2 == 0 or (part in engine_ids and not part.startswith("<")):
+                rx += re.escape(part)
+            elif part in groups:
+                rx += f"(?P={groups[part]})"
+            else:
+                groups[part] = f"g{len(groups)}"
+                rx += f"(?P<{groups[part]}>{SECRET_VALUE if part.startswith('<') else '[0-9a-f]{%d}' % len(part)})"
+        return (re.compile(rx), {g: tok for tok, g in groups.items()}) if groups else None
+
+    def to_recorded(self, key: str) -> str:
+        for live, recorded in sorted(list(self.learned.items()), key=lambda kv: -len(kv[0])):
+            key = key.replace(live, recorded)
+        for live_rx, recorded, _, _ in self.names:
+            key = live_rx.sub(recorded, key)
+        return key
+
+    def to_live(self, data: bytes) -> bytes:
+        if not (self.learned or self.names):
+            return data
+        text = data.decode("utf-8", "surrogateescape")
+        for live, recorded in list(self.learned.items()):
+            text = text.replace(recorded, live)
+        for _, _, recorded_rx, live in self.names:
+            text = recorded_rx.sub(live, text)
+        return text.encode("utf-8", "surrogateescape")
+
+    def find(self, key: str, method: str, used: bool) -> tuple[int, dict[str, str]] | None:
+        """The exchange for ``key`` among the unconsumed (``used=False``) or the consumed ones, and what it teaches."""
+        last = used and method in ("GET", "HEAD")
+        hits = [i for i in self.by_key.get(key, []) if self.consumed[i] == used]
+        if hits:
+            return (hits[-1] if last else hits[0]), {}
+        found = None
+        for i, rx, groups in self.templates.get(method, []):
+            if self.consumed[i] == used and (m := rx.fullmatch(key)):
+                found = i, {m.group(g): tok for g, tok in groups.items() if m.group(g) != tok}
+                if not last:
+                    break
+        return found
+
+    def take(self, i: int, learned: dict[str, str]) -> dict[str, Any]:
+        if self.consumed[i] and self.ex[i]["method"] not in ("GET", "HEAD"):
+            self.consumed[i:] = [False] * (len(self.ex) - i)  # run again: rewind to here
+        self.consumed[i], self.cursor = True, i
+        for live, recorded in learned.items():
+            if len(live) >= 4:  # the latest value this run sent for a recorded one wins
+                self.learned = {k: v for k, v in self.learned.items() if v != recorded} | {live: recorded}
+        return self.ex[i]
+
+    def expected(self) -> str:
+        todo = [i for i in range(len(self.ex)) if not self.consumed[i]]
+        if not todo:
+            return "nothing more: the recorded run ends here"
+        e = self.ex[next((i for i in todo if i > self.cursor), todo[0])]
+        call = f"{e['method']} {VERSION.sub('', e['path'])}" + (f"?{e['query']}" if e["query"] else "")
+        return self.to_live(unquote_plus(call)[:160].encode()).decode()
+
+
+class ReplayEngine(Service):
+    """Serves one recording, or a folder of them (one per notebook) to a whole course session."""
+
+    def __init__(self, recording: str | Path, speed: float = 1.0, listen: str | None = None,
+                 names: dict[str, str] | None = None) -> None:
+        super().__init__(listen)
+        path = Path(recording)
+        files = sorted(path.glob("*.jsonl.gz")) if path.is_dir() else [path]
+        if not files:
+            raise FileNotFoundError(f"no recordings (*.jsonl.gz) in {path}")
+        live = {**default_names(), **(names or {})}
+        self.recordings = [Recording(f, live) for f in files]
+        self.current, self.speed = self.recordings[0], speed
+        self.served, self.divergences = 0, []  # type: ignore[var-annotated]
+        self._lock = threading.Lock()
+
+    def match(self, method: str, path: str, query: str, body: Any) -> tuple[Recording, dict[str, Any]] | str:
+        """The recording and exchange that answer this request, else the divergence message."""
+        key = request_key(method, path, query, body)
+        with self._lock:
+            others = [r for r in self.recordings if r is not self.current]
+            steps = [([self.current], False), ([self.current], True), (others, False), (others, True)]
+            if method not in ("GET", "HEAD"):
+                steps = [steps[0], steps[2], steps[1], steps[3]]
+            for recordings, used in steps:
+                for rec in recordings:
+                    hit = rec.find(rec.to_recorded(key), method, used)
+                    if hit:
+                        self.current, self.served = rec, self.served + 1
+                        return rec, rec.take(*hit)
+            call = f"{method} {VERSION.sub('', path)}" + (f"?{unquote_plus(query)}" if query else "")
+            message = (f"course-replay: {call[:200]} is not in the recording '{self.current.name}' "
+                       f"(it expected next: {self.current.expected()}). {ADVICE}")
+            self.divergences.append(message)
+            return message
+
+    def handle(self, sock: socket.socket) -> None:
+        client = Conn(sock)
+        while (got := client.read_head()) is not None:
+            start, headers = got
+            method, target, _ = start.split(" ", 2)
+            body = store_body(client.read_body(headers), headers)
+            path, _, query = target.partition("?")
+            if path.startswith("/_course_replay/"):
+                self._reply(sock, 200, self._control(method, path, body if isinstance(body, bytes) else None))
+                continue
+            found = self.match(method, path, query, body)
+            if isinstance(found, str):
+                if path.endswith("/_ping"):  # clients ping whenever they like: always answered
+                    meta = self.recordings[0].meta
+                    ping = meta.get("ping") or [("Api-Version", meta["engine"]["api"])]
+                    self._reply(sock, 200, b"" if method == "HEAD" else b"OK", "text/plain", ping)
+                else:
+                    self._reply(sock, 500, json.dumps({"message": found}).encode())
+                continue
+            if not self._serve(client, method, *found) or "close" in header(headers, "Connection").lower():
+                return
+
+    def _reply(self, sock: socket.socket, status: int, body: bytes, ctype: str = "application/json",
+               extra: list[tuple[str, str]] | None = None) -> None:
+        reason = {200: "OK", 500: "Internal Server Error"}[status]
+        extra = [(k, v) for k, v in extra or [] if k.lower() != "content-type"]
+        sock.sendall(head_bytes(f"HTTP/1.1 {status} {reason}", [*extra, ("Content-Type", ctype),
+                                                             ("Content-Length", str(len(body)))]) + body)
+
+    def _control(self, method: str, path: str, body: bytes | None) -> bytes:
+        if path == "/_course_replay/name" and method == "POST" and body:
+            declared = json.loads(body)
+            with self._lock:
+                for rec in self.recordings:
+                    rec.declare(str(declared["name"]), str(declared["value"]))
+        return json.dumps(self.status()).encode()
+
+    def status(self) -> dict[str, Any]:
+        return {"replay": True, "served": self.served, "divergences": list(self.divergences),
+                "current": self.current.name,
+                "recordings": {r.name: {"exchanges": len(r.ex), "consumed": sum(r.consumed)} for r in self.recordings}}
+
+    def _wait(self, client: Conn, until: float) -> bool:
+        """Sleep until ``until`` (monotonic); True if the client went away meanwhile."""
+        while (left := until - time.monotonic()) > 0:
+            if client.peer_closed(left):
+                return True
+        return False
+
+    def _serve(self, client: Conn, method: str, rec: Recording, ex: dict[str, Any]) -> bool:
+        """Send one recorded response with its timing (scaled by the speed); False when the connection is over."""
+        if self._wait(client, time.monotonic() + ex.get("lat", 0) / self.speed):
+            return False
+        live = rec.to_live
+
+        def out(item: Any) -> bytes:
+            return frame(item[0], live(dec(item[1]) or b"")) if ex.get("mux") else live(dec(item) or b"")
+
+        status, headers = ex["status"], [(k, live(v.encode()).decode()) for k, v in ex["headers"]]
+        start = f"HTTP/1.1 {status} {ex['reason']}".rstrip()
+        if method == "HEAD" or (status in NO_BODY_STATUS and "tunnel" not in ex):
+            client.sock.sendall(head_bytes(start, headers))
+            return True
+        headers = headers if status == 101 else [(k, v) for k, v in headers if k.lower() not in HOP]
+        if "tunnel" in ex:
+            client.sock.sendall(head_bytes(start, headers))
+            wait_consumed(client.sock)
+            self._play_tunnel(client, ex, out)
+            return False
+        if "chunks" not in ex:
+            body = live(dec(ex.get("body")) or b"")
+            client.sock.sendall(head_bytes(start, [*headers, ("Content-Length", str(len(body)))]) + body)
+            return True
+        client.sock.sendall(head_bytes(start, [*headers, ("Transfer-Encoding", "chunked")]))
+        t0 = time.monotonic()
+        for t, item in ex["chunks"]:
+            if self._wait(client, t0 + t / self.speed):
+                return False
+            client.sock.sendall(chunk_bytes(out(item)))
+        if ex.get("end") == "server":
+            client.sock.sendall(b"0\r\n\r\n")
+            return True
+        self._wait(client, time.monotonic() + 3600)  # the client ended this stream when it was recorded
+        return False
+
+    def _play_tunnel(self, client: Conn, ex: dict[str, Any], out: Callable[[Any], bytes]) -> None:
+        """Replay a hijacked stream: server bytes at their times, each one only after the client bytes that came
+        before it when recorded (or 5 s of waiting for them)."""
+        t0, needed, client_eof = time.monotonic(), 0, False
+        for t, direction, data in ex["tunnel"]:
+            if direction == "c":
+                needed += len(dec(data) or b"") if data is not None else 0
+                continue
+            give_up = time.monotonic() + 5
+            while True:
+                ready = client_eof or len(client.buf) >= needed or time.monotonic() > give_up
+                left = (t0 + t / self.speed if ready else give_up) - time.monotonic()
+                if ready and left <= 0:
+                    break
+                if not client_eof and client.peer_closed(max(left, 0)):
+                    client_eof = True
+                elif client_eof:
+                    time.sleep(max(left, 0))
+            if data is None:
+                client.sock.shutdown(socket.SHUT_WR)
+                return
+            client.sock.sendall(out(data))
+        if ex.get("end") != "server" and not client_eof:
+            self._wait(client, time.monotonic() + 3600)
