@@ -1,0 +1,118 @@
+"""The replay's matching and the recorder's redaction, on hand-made recordings (no engine)."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import course_replay
+from course_replay.record import Secrets
+from course_replay.replay import ADVICE, Recording, ReplayEngine, request_key
+from course_replay.wire import frame, frames
+
+HASH = "ab" * 32
+
+
+def write(path: Path, exchanges: list[dict[str, Any]], learner: str = "rec") -> Path:
+    meta = {"format": "course-replay/1", "recorded": "2026-05-01T10:00:00+00:00", "names": {"learner": learner},
+            "engine": {"version": "20.10.24", "api": "1.41"}}
+    base: dict[str, Any] = {"query": "", "req_body": None, "status": 200, "reason": "OK", "headers": [], "lat": 0, "body": ""}
+    with gzip.open(path, "wt") as f:
+        for line in [meta, *({**base, **e} for e in exchanges)]:
+            f.write(json.dumps(line) + "\n")
+    return path
+
+
+def served(engine: ReplayEngine, method: str, path: str, query: str = "",
+           body: bytes | None = None) -> tuple[Recording, dict[str, Any]]:
+    found = engine.match(method, path, query, body)
+    assert not isinstance(found, str), found
+    return found
+
+
+def test_the_key_drops_what_varies_by_run() -> None:
+    one = request_key("GET", "/v1.41/events", "until=1700000001&filters=%7B%22b%22%3A1%2C%22a%22%3A2%7D&since=17", None)
+    two = request_key("GET", "/v1.45/events", "since=99&filters=%7B%22a%22%3A+2%2C%22b%22%3A+1%7D&until=5", None)
+    assert one == two == 'GET /events?filters={"a":2,"b":1}&since=<time>&until=<time>\n'
+    tar = {"sha256": "0" * 64, "size": 3}
+    assert request_key("POST", "/build", "", tar).endswith("\n<tar>")
+    assert request_key("POST", "/x", "", b'{"At": "2026-05-01T10:00:00.5Z"}').endswith('{"At":"<time>"}')
+
+
+def test_multiplexed_frames_split_and_join() -> None:
+    data = frame(1, b"out\n") + frame(2, b"err\n")
+    assert [(s, p) for s, p, _ in frames(data) or []] == [(1, b"out\n"), (2, b"err\n")]
+    assert frames(b"on a tty\r\n") is None and frames(data[:-1]) is None
+
+
+def test_secrets_are_found_and_redacted(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DB_PASSWORD='from-the-file'\nPOSTGRES_DB=cryphos\n")
+    found = Secrets([str(tmp_path / "*.env"), str(tmp_path / ".env")])
+    found.refresh()
+    found.scan(b'{"Env":["PGPASSWORD=s3cr3t-value","DJANGO_SECRET_KEY=k3y-value","PATH=/bin"]}')
+    found.scan(b"DATABASE_URL=postgres://user:url-pass@db/x")
+    text = found.redact(b"from-the-file s3cr3t-value k3y-value url-pass cryphos /bin").decode()
+    assert text == "<redacted-secret-1> <redacted-secret-2> <redacted-secret-3> <redacted-secret-4> cryphos /bin"
+
+
+def test_this_runs_values_are_put_back_and_learned(tmp_path: Path) -> None:
+    create = {"method": "POST", "path": "/v1.41/containers/create", "query": "name=03-db-rec-db-1",
+              "req_body": json.dumps({"Env": ["POSTGRES_PASSWORD=<redacted-secret-1>"],
+                                      "Labels": {"com.docker.compose.config-hash": HASH,
+                                                 "io.compose-course.learner": "rec"}}),
+              "status": 201, "body": '{"Id":"%s"}' % ("c" * 64)}
+    listing = {"method": "GET", "path": "/v1.41/containers/json",
+               "body": json.dumps([{"Names": ["/03-db-rec-db-1"], "Labels": {"com.docker.compose.config-hash": HASH},
+                                    "Env": ["POSTGRES_PASSWORD=<redacted-secret-1>"]}])}
+    engine = ReplayEngine(write(tmp_path / "03_db.jsonl.gz", [create, listing]), names={"learner": "ana"})
+    body = json.dumps({"Labels": {"io.compose-course.learner": "ana", "com.docker.compose.config-hash": "cd" * 32},
+                       "Env": ["POSTGRES_PASSWORD=live-password"]}).encode()
+    assert served(engine, "POST", "/v1.41/containers/create", "name=03-db-ana-db-1", body)[1]["status"] == 201
+    rec, ex = served(engine, "GET", "/v1.41/containers/json")
+    shown = rec.to_live(ex["body"].encode()).decode()
+    assert "/03-db-ana-db-1" in shown and "cd" * 32 in shown and "POSTGRES_PASSWORD=live-password" in shown
+    assert served(engine, "GET", "/v1.41/containers/json")[1] is ex  # polls get the last answer again
+
+
+def test_a_changed_request_gets_the_message_and_a_rerun_rewinds(tmp_path: Path) -> None:
+    calls = [{"method": "POST", "path": "/v1.41/containers/create", "query": f"name=c{i}", "status": 201}
+             for i in range(3)]
+    engine = ReplayEngine(write(tmp_path / "01_x.jsonl.gz", calls))
+    for i in range(2):
+        served(engine, "POST", "/v1.41/containers/create", f"name=c{i}")
+    message = engine.match("POST", "/v1.41/containers/create", "name=changed", None)
+    assert message == ("course-replay: POST /containers/create?name=changed is not in the recording '01_x' "
+                       f"(it expected next: POST /containers/create?name=c2). {ADVICE}")
+    served(engine, "POST", "/v1.41/containers/create", "name=c0")  # the notebook run again
+    assert engine.recordings[0].consumed == [True, False, False]
+
+
+def test_a_folder_serves_each_notebook_from_its_own_recording(tmp_path: Path) -> None:
+    for nb in ("01_a", "02_b"):
+        write(tmp_path / f"{nb}.jsonl.gz", [{"method": "GET", "path": "/version", "body": nb},
+                                            {"method": "POST", "path": f"/containers/{nb}-rec-x/start"}])
+    engine = ReplayEngine(tmp_path, names={"learner": "ana"})
+    assert served(engine, "POST", "/v1.41/containers/02_b-ana-x/start")[0].name == "02_b"
+    assert served(engine, "GET", "/version")[1]["body"] == "02_b"  # generic calls: the notebook that answered last
+
+
+def test_declared_names_and_the_banner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path / "08_x.jsonl.gz", [{"method": "POST", "path": "/exec/1/start",
+                                                "req_body": '{"Cmd":["push","93421"]}', "status": 201}])
+    with gzip.open(path, "rt") as f:
+        lines = f.read().splitlines()
+    meta = {**json.loads(lines[0]), "names": {"learner": "rec", "update": "93421"}}
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join([json.dumps(meta), *lines[1:]]) + "\n")
+    monkeypatch.setenv("COURSE_REPLAY", str(path))
+    with course_replay.replay_engine(path) as host:
+        assert course_replay.declare("update", "95555", host)
+        engine_status = course_replay.status(host)
+    assert engine_status["replay"] is True
+    assert not course_replay.declare("update", "1", "unix:///nonexistent.sock")
+    assert course_replay.banner(path).startswith(
+        "No Docker engine here: this is a replay of the run recorded on 2026-05-01 on Docker 20.10.24. "
+        "Changed cells cannot be replayed. To run it for real:")
