@@ -192,7 +192,8 @@ def build_standin(image: CourseImage, engine: docker.DockerClient | None = None,
         progress(f"[{image.ref}] building local stand-in from {image.built_from}")
         try:
             for chunk in engine.api.build(
-                path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True, decode=True
+                path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True, forcerm=True,
+                decode=True,  # forcerm: a failed step leaves no container (nor its volumes) behind
             ):
                 if "error" in chunk:
                     raise ImageUnavailable(

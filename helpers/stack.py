@@ -50,5 +50,5 @@ def ensure_image(progress: Callable[[str], None] = print) -> str:
     """
     engine = client()
     progress(f"building {APP_IMAGE} from stack/ (cached layers are reused)")
-    image, _logs = engine.images.build(path=str(STACK_DIR), tag=APP_IMAGE, rm=True, timeout=1800)
+    image, _logs = engine.images.build(path=str(STACK_DIR), tag=APP_IMAGE, rm=True, forcerm=True, timeout=1800)
     return str(image.id)

@@ -75,3 +75,18 @@ def test_a_same_named_resource_of_the_learner_is_refused_not_used(client):
     finally:
         own_vol.remove()
         own_net.remove()
+
+
+def test_cleanup_removes_the_anonymous_volumes_of_course_containers(client):
+    """postgres:17 declares VOLUME /var/lib/postgresql/data: a container with nothing mounted there gets an
+    anonymous volume (no name, no labels). The course's cleanup (./course clean) removes it with the container."""
+    project = h.Project("zz-anon")
+    db = client.containers.create("postgres:17", labels=project.labels(**{naming.SERVICE_LABEL: "db"}))
+    anonymous = [m["Name"] for m in db.attrs["Mounts"] if m["Type"] == "volume"]
+    try:
+        assert len(anonymous) == 1 and len(anonymous[0]) == 64, db.attrs["Mounts"]
+        assert "removed 1 container(s)" in str(h.cleanup(learner=h.learner()))
+        assert not client.volumes.list(filters={"name": anonymous[0]})
+    finally:
+        for volume in client.volumes.list(filters={"name": anonymous[0]}) if anonymous else []:
+            volume.remove(force=True)

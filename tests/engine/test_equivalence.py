@@ -319,8 +319,7 @@ def test_helper_up_builds_what_compose_up_builds(projects: tuple[str, str]) -> N
         problems.append(f"`docker compose -p {helper_project} ps` does not list the helper's stack as built:\n"
                         + "\n".join(f"  {r['Service']}: {r['State']} {r['Health']}" for r in rows))
 
-    anonymous = _anonymous_volumes(helper_project)
-    assert anonymous, "redis:8 declares VOLUME /data: its container should have an anonymous volume"
+    anonymous = _anonymous_volumes(helper_project)  # none with the current redis:8; redis up to 8.2 declared /data
     helper_up.down(helper_project, volumes=True)
     if left := _left_behind(helper_project, anonymous):
         problems.append(f"helpers.up.down({helper_project!r}, volumes=True) left behind: {left}")
@@ -344,13 +343,12 @@ def test_helper_up_builds_what_compose_up_builds(projects: tuple[str, str]) -> N
 
 def test_compose_down_removes_a_stack_the_helper_built(projects: tuple[str, str]) -> None:
     """Hand-made, but labelled as Compose labels: `docker compose down -v` finds it all (db's named volume, the
-    network, redis's anonymous volume) and removes it."""
+    network, and the anonymous volumes, where an image declares one) and removes it."""
     helper_project, _ = projects
     helper_up.up(stack.load(helper_project), helper_project, ["db", "redis"], build=False, progress=lambda _m: None)
     made = _by_project(helper_project)
     assert len(made["containers"]) == 2 and made["networks"] and made["volumes"], made
-    anonymous = _anonymous_volumes(helper_project)
-    assert anonymous, "redis:8 declares VOLUME /data: its container should have an anonymous volume"
+    anonymous = _anonymous_volumes(helper_project)  # redis up to 8.2 declared VOLUME /data; the current one not
 
     _compose("down", "-v", project=helper_project)
     left = _left_behind(helper_project, anonymous)
