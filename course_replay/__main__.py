@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    service.start()
+    try:
+        service.start()
+    except OSError as exc:
+        print(f"{args.command}: cannot start: {exc} (is the engine at {args.upstream} running?)"
+              if args.command == "record" else f"serve: cannot start: {exc}", file=sys.stderr)
+        return 1
     print(f"{args.command}: DOCKER_HOST={service.docker_host}", flush=True)
     stop.wait()
     service.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import getpass
 import glob
 import gzip
 import hashlib
@@ -23,10 +24,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
-from .wire import Conn, Service, call, chunk_bytes, default_names, enc, frames, head_bytes, header, \
-    unix_path, wait_consumed
+from .wire import Conn, Service, call, chunk_bytes, default_names, enc, frames, head_bytes, header, learner_in, \
+    sanitize, unix_path, wait_consumed
 
 SECRET_KEY = rb"[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*"
 SECRET_ENV = re.compile(rb"(?<![A-Za-z0-9_])" + SECRET_KEY + rb"=([^\"'\s\\&,;\]]+)")
@@ -116,6 +117,7 @@ class RecordingProxy(Service):
         super().__init__(listen)
         self.out, self.upstream = Path(out), unix_path(upstream)
         self.names = {**default_names(), **(names or {})}
+        self._learner_known = "learner" in self.names  # else the first learner label in the traffic tells
         root = self.names["root"]
         self.secrets = Secrets(secret_files if secret_files is not None
                                else [f"{root}/stack/.env", f"{root}/notebooks/_work/*/.env"])
@@ -146,6 +148,8 @@ class RecordingProxy(Service):
                     self._control(sock, method, path, body)
                     continue
                 self.secrets.refresh()
+                if not self._learner_known and (found := learner_in(unquote_plus(target) + body[:65536].decode("latin-1"))):
+                    self.names["learner"], self._learner_known = found, True
                 self.secrets.scan(target.encode() + b"\n" + body)
                 ex: dict[str, Any] = {"conn": conn_id, "t": round(time.monotonic() - self._t0, 3), "method": method,
                                       "path": path, "query": query, "req_body": store_body(body, headers),
@@ -275,6 +279,8 @@ class RecordingProxy(Service):
     def write(self) -> None:
         with self._lock:
             done = [self._finish(ex) for ex in self.exchanges if "status" in ex]
+        if "learner" not in self.names:  # no learner label was seen: the OS user, as helpers.naming does
+            self.names["learner"] = sanitize(getpass.getuser())
         agents = sorted({header(ex["req_headers"], "User-Agent") for ex in done} - {""})
         self.meta.update(names=self.names, user_agents=agents, clients=sorted({client_kind(a) for a in agents}),
                          exchanges=len(done), secrets_redacted=len(self.secrets.values), notebook=self.out.name.split(".")[0])

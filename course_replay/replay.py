@@ -33,7 +33,8 @@ ADVICE = ("This is a replay of a recorded run; changed cells cannot be replayed.
           "To run the course for real, run it on your own machine with Docker: ./course lab")
 VERSION = re.compile(r"^/v\d+\.\d+(?=/)")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
-TOKEN = re.compile(r"(<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A-Za-z])[0-9a-f]{12}(?![0-9A-Za-z]))")
+TOKENS = r"<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A-Za-z])[0-9a-f]{12}(?![0-9A-Za-z])"
+TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
 
@@ -57,8 +58,12 @@ def request_key(method: str, path: str, query: str, stored_body: Any) -> str:
     return f"{method} {unquote(VERSION.sub('', path))}?{'&'.join(f'{k}={v}' for k, v in params)}\n{body}"
 
 
-def _name_rx(value: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![A-Za-z0-9.])" + re.escape(value) + r"(?![A-Za-z0-9])")
+def _name_rx(name: str, value: str) -> str:
+    """Where a run-specific value is replaced. The learner id only where the course puts it (``<lesson>-<learner>``
+    and what is named after it, the learner label's value), so that an id like ``root`` leaves ``"User":"root"``."""
+    if name == "learner":
+        return r'(?:(?<=-)|(?<=learner=)|(?<=LEARNER=)|(?<=learner":"))' + re.escape(value) + "(?![A-Za-z0-9])"
+    return r"(?<![A-Za-z0-9.])" + re.escape(value) + "(?![A-Za-z0-9])"
 
 
 class Recording:
@@ -69,6 +74,8 @@ class Recording:
             self.meta: dict[str, Any] = json.loads(f.readline())
             self.ex: list[dict[str, Any]] = [json.loads(line) for line in f]
         self.name = path.name.split(".")[0]
+        self.learner = self.meta.get("names", {}).get("learner", "")
+        self.split = re.compile(f"({TOKENS}|{_name_rx('learner', self.learner)})") if self.learner else TOKEN
         self.names: list[tuple[re.Pattern[str], str, re.Pattern[str], str]] = []
         for k, v in names.items():
             self.declare(k, v)
@@ -84,27 +91,29 @@ class Recording:
             if tpl:
                 self.templates.setdefault(e["method"], []).append((i, *tpl))
             out = json.dumps([e.get("body"), e.get("chunks"), e.get("tunnel")])
-            engine_ids.update(m for m in TOKEN.findall(out) if not m.startswith("<"))
+            engine_ids.update(m for m in TOKEN.findall(out) if not m.startswith("<") and m != self.learner)
             engine_ids.update(m[:12] for m in list(engine_ids))
 
     def declare(self, name: str, live: str) -> None:
         recorded = self.meta.get("names", {}).get(name)
-        if recorded and live and recorded != live and len(live) >= 3:
-            names = [n for n in self.names if n[1] != recorded] + [(_name_rx(live), recorded, _name_rx(recorded), live)]
+        if recorded and live and recorded != live:
+            names = [n for n in self.names if n[1] != recorded]
+            names.append((re.compile(_name_rx(name, live)), recorded, re.compile(_name_rx(name, recorded)), live))
             self.names = sorted(names, key=lambda n: -len(n[1]))
 
-    @staticmethod
-    def _template(key: str, engine_ids: set[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
-        """A recorded key as a pattern: redacted secrets and client-made hex tokens become groups."""
+    def _template(self, key: str, engine_ids: set[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+        """A recorded key as a pattern: redacted secrets, client-made hex tokens and the learner id become groups."""
         rx, groups = "", dict[str, str]()
-        for i, part in enumerate(TOKEN.split(key)):
-            if i % 2 == 0 or (part in engine_ids and not part.startswith("<")):
+        for i, part in enumerate(self.split.split(key)):
+            if i % 2 == 0 or part in engine_ids:
                 rx += re.escape(part)
             elif part in groups:
                 rx += f"(?P={groups[part]})"
             else:
                 groups[part] = f"g{len(groups)}"
-                rx += f"(?P<{groups[part]}>{SECRET_VALUE if part.startswith('<') else '[0-9a-f]{%d}' % len(part)})"
+                value = SECRET_VALUE if part.startswith("<") else "[a-z0-9][a-z0-9_-]*?" if part == self.learner \
+                    else "[0-9a-f]{%d}" % len(part)
+                rx += f"(?P<{groups[part]}>{value})"
         return (re.compile(rx), {g: tok for tok, g in groups.items()}) if groups else None
 
     def to_recorded(self, key: str) -> str:
@@ -124,8 +133,9 @@ class Recording:
             text = recorded_rx.sub(live, text)
         return text.encode("utf-8", "surrogateescape")
 
-    def find(self, key: str, method: str, used: bool) -> tuple[int, dict[str, str]] | None:
-        """The exchange for ``key`` among the unconsumed (``used=False``) or the consumed ones, and what it teaches."""
+    def find(self, key: str, method: str, used: bool, learner_known: bool) -> tuple[int, dict[str, str]] | None:
+        """The exchange for ``key`` among the unconsumed (``used=False``) or the consumed ones, and what it teaches
+        (this run's value -> the recorded one); the learner id is learned only while it is not known."""
         last = used and method in ("GET", "HEAD")
         hits = [i for i in self.by_key.get(key, []) if self.consumed[i] == used]
         if hits:
@@ -133,7 +143,10 @@ class Recording:
         found = None
         for i, rx, groups in self.templates.get(method, []):
             if self.consumed[i] == used and (m := rx.fullmatch(key)):
-                found = i, {m.group(g): tok for g, tok in groups.items() if m.group(g) != tok}
+                learned = {m.group(g): tok for g, tok in groups.items() if m.group(g) != tok}
+                if learner_known and self.learner in learned.values():
+                    continue
+                found = i, learned
                 if not last:
                     break
         return found
@@ -143,7 +156,7 @@ class Recording:
             self.consumed[i:] = [False] * (len(self.ex) - i)  # run again: rewind to here
         self.consumed[i], self.cursor = True, i
         for live, recorded in learned.items():
-            if len(live) >= 4:  # the latest value this run sent for a recorded one wins
+            if len(live) >= 4 and recorded != self.learner:  # the latest value this run sent for a recorded one wins
                 self.learned = {k: v for k, v in self.learned.items() if v != recorded} | {live: recorded}
         return self.ex[i]
 
@@ -169,6 +182,7 @@ class ReplayEngine(Service):
         live = {**default_names(), **(names or {})}
         self.recordings = [Recording(f, live) for f in files]
         self.current, self.speed = self.recordings[0], speed
+        self._learner_known = "learner" in live  # else learned from the first request that names it
         self.served, self.divergences = 0, []  # type: ignore[var-annotated]
         self._lock = threading.Lock()
 
@@ -182,9 +196,14 @@ class ReplayEngine(Service):
                 steps = [steps[0], steps[2], steps[1], steps[3]]
             for recordings, used in steps:
                 for rec in recordings:
-                    hit = rec.find(rec.to_recorded(key), method, used)
+                    hit = rec.find(rec.to_recorded(key), method, used, self._learner_known)
                     if hit:
                         self.current, self.served = rec, self.served + 1
+                        learner = next((live for live, tok in hit[1].items() if tok == rec.learner), None)
+                        if learner:  # this run's learner id, learned from the first request that names it
+                            self._learner_known = True
+                            for each in self.recordings:
+                                each.declare("learner", learner)
                         return rec, rec.take(*hit)
             call = f"{method} {VERSION.sub('', path)}" + (f"?{unquote_plus(query)}" if query else "")
             message = (f"course-replay: {call[:200]} is not in the recording '{self.current.name}' "

@@ -206,17 +206,28 @@ def call(docker_host: str, method: str, path: str, body: bytes = b"", timeout: f
         conn.close()
 
 
+LEARNER_IN = re.compile(r'io\.compose-course\.learner(?:=|"\s*:\s*")([a-z0-9_-]+)')  # the course's learner label
+
+
+def learner_in(text: str) -> str | None:
+    """The learner id a request names in the course's learner label (decoded query or body), if any."""
+    m = LEARNER_IN.search(text)
+    return m.group(1) if m else None
+
+
+def sanitize(name: str) -> str:
+    """A learner id as helpers.naming makes it."""
+    return re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("-_") or "learner"
+
+
 def default_names() -> dict[str, str]:
-    """The run-specific values every recording names: the learner id (as helpers.naming computes it) and the
-    course checkout's path (bind mounts and Compose's working-dir labels contain it)."""
-    raw = os.environ.get("COURSE_LEARNER", "").strip()
-    if not raw:
-        try:
-            raw = getpass.getuser()
-        except (KeyError, OSError):
-            raw = "learner"
-    learner = re.sub(r"[^a-z0-9_-]", "", raw.lower()).lstrip("-_") or "learner"
-    return {"learner": learner, "root": str(Path(__file__).resolve().parents[1])}
+    """The run-specific values every recording names: the checkout's path (bind mounts and Compose's working-dir
+    labels contain it) and, when ``COURSE_LEARNER`` says it, the learner id (else the traffic tells: the course
+    labels everything with it)."""
+    names = {"root": str(Path(__file__).resolve().parents[1])}
+    if os.environ.get("COURSE_LEARNER", "").strip():
+        names["learner"] = sanitize(os.environ["COURSE_LEARNER"].strip())
+    return names
 
 
 class Service:

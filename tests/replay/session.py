@@ -42,7 +42,7 @@ networks:
 
 def names(learner: str) -> dict[str, str]:
     return {"sleeper": f"rt-{learner}-sleeper", "logger": f"rt-{learner}-logger",
-            "attacher": f"rt-{learner}-attacher", "tag": f"course-replay-test:{learner}",
+            "attacher": f"rt-{learner}-attacher", "tag": f"course-replay-test:rt-{learner}",
             "project": f"rt-compose-{learner}"}
 
 

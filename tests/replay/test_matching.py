@@ -77,6 +77,22 @@ def test_this_runs_values_are_put_back_and_learned(tmp_path: Path) -> None:
     assert served(engine, "GET", "/v1.41/containers/json")[1] is ex  # polls get the last answer again
 
 
+def test_the_learner_is_learned_from_the_traffic_and_replaced_only_where_the_course_puts_it(tmp_path: Path,
+                                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COURSE_LEARNER", raising=False)
+    cleanup = {"method": "GET", "path": "/v1.41/containers/json",
+               "query": "filters=%7B%22label%22%3A+%5B%22com.docker.compose.project%3D00-x-root%22%5D%7D"}
+    create = {"method": "POST", "path": "/v1.41/containers/create", "query": "name=00-x-root-hello-1",
+              "req_body": '{"User":"root","Labels":{"io.compose-course.learner":"root"}}', "status": 201,
+              "body": '{"Warnings":["root user: root"],"Name":"/00-x-root-hello-1"}'}
+    engine = ReplayEngine(write(tmp_path / "00_x.jsonl.gz", [cleanup, create], learner="root"))
+    served(engine, "GET", "/v1.41/containers/json",
+           "filters=%7B%22label%22%3A+%5B%22com.docker.compose.project%3D00-x-ana-b%22%5D%7D")
+    rec, ex = served(engine, "POST", "/v1.41/containers/create", "name=00-x-ana-b-hello-1",
+                     b'{"User": "root", "Labels": {"io.compose-course.learner": "ana-b"}}')
+    assert rec.to_live(ex["body"].encode()) == b'{"Warnings":["root user: root"],"Name":"/00-x-ana-b-hello-1"}'
+
+
 def test_a_changed_request_gets_the_message_and_a_rerun_rewinds(tmp_path: Path) -> None:
     calls = [{"method": "POST", "path": "/v1.41/containers/create", "query": f"name=c{i}", "status": 201}
              for i in range(3)]
