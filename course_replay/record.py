@@ -148,9 +148,9 @@ class RecordingProxy(Service):
                     self._control(sock, method, path, body)
                     continue
                 self.secrets.refresh()
+                self.secrets.scan(unquote_plus(target).encode() + b"\n" + body)
                 if not self._learner_known and (found := learner_in(unquote_plus(target) + body[:65536].decode("latin-1"))):
                     self.names["learner"], self._learner_known = found, True
-                self.secrets.scan(target.encode() + b"\n" + body)
                 ex: dict[str, Any] = {"conn": conn_id, "t": round(time.monotonic() - self._t0, 3), "method": method,
                                       "path": path, "query": query, "req_body": store_body(body, headers),
                                       "req_headers": [(k, "<redacted>" if k.lower() in SECRET_HEADERS else v)

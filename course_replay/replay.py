@@ -83,7 +83,7 @@ class Recording:
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
-        self.templates: dict[str, list[tuple[int, re.Pattern[str], dict[str, str]]]] = {}
+        self.templates: dict[str, list[tuple[int, str, re.Pattern[str], dict[str, str]]]] = {}
         engine_ids: set[str] = set()
         for i, (e, key) in enumerate(zip(self.ex, self.keys)):
             self.by_key.setdefault(key, []).append(i)
@@ -101,7 +101,7 @@ class Recording:
             names.append((re.compile(_name_rx(name, live)), recorded, re.compile(_name_rx(name, recorded)), live))
             self.names = sorted(names, key=lambda n: -len(n[1]))
 
-    def _template(self, key: str, engine_ids: set[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    def _template(self, key: str, engine_ids: set[str]) -> tuple[str, re.Pattern[str], dict[str, str]] | None:
         """A recorded key as a pattern: redacted secrets, client-made hex tokens and the learner id become groups."""
         rx, groups = "", dict[str, str]()
         for i, part in enumerate(self.split.split(key)):
@@ -114,7 +114,8 @@ class Recording:
                 value = SECRET_VALUE if part.startswith("<") else "[a-z0-9][a-z0-9_-]*?" if part == self.learner \
                     else "[0-9a-f]{%d}" % len(part)
                 rx += f"(?P<{groups[part]}>{value})"
-        return (re.compile(rx), {g: tok for tok, g in groups.items()}) if groups else None
+        prefix = self.split.split(key, 1)[0]  # matched first, as a plain string
+        return (prefix, re.compile(rx), {g: tok for tok, g in groups.items()}) if groups else None
 
     def to_recorded(self, key: str) -> str:
         for live, recorded in sorted(list(self.learned.items()), key=lambda kv: -len(kv[0])):
@@ -141,8 +142,8 @@ class Recording:
         if hits:
             return (hits[-1] if last else hits[0]), {}
         found = None
-        for i, rx, groups in self.templates.get(method, []):
-            if self.consumed[i] == used and (m := rx.fullmatch(key)):
+        for i, prefix, rx, groups in self.templates.get(method, []):
+            if self.consumed[i] == used and key.startswith(prefix) and (m := rx.fullmatch(key)):
                 learned = {m.group(g): tok for g, tok in groups.items() if m.group(g) != tok}
                 if learner_known and self.learner in learned.values():
                     continue
@@ -160,11 +161,21 @@ class Recording:
                 self.learned = {k: v for k, v in self.learned.items() if v != recorded} | {live: recorded}
         return self.ex[i]
 
-    def expected(self) -> str:
+    def expected(self, key: str) -> str:
+        """What the recording expected instead of the request with (this run's) ``key``."""
         todo = [i for i in range(len(self.ex)) if not self.consumed[i]]
         if not todo:
             return "nothing more: the recorded run ends here"
-        e = self.ex[next((i for i in todo if i > self.cursor), todo[0])]
+        i = next((i for i in todo if i > self.cursor), todo[0])
+        recorded, key = self.keys[i], self.to_recorded(key)
+        if recorded.split("\n")[0] != key.split("\n")[0]:
+            return self.describe(i)
+        at = next((n for n, (a, b) in enumerate(zip(recorded, key)) if a != b), min(len(recorded), len(key)))
+        recorded, key = (self.to_live(text[max(at - 40, 0):at + 40].encode()).decode() for text in (recorded, key))
+        return f"the same call, with ...{recorded}... where this one has ...{key}..."
+
+    def describe(self, i: int) -> str:
+        e = self.ex[i]
         call = f"{e['method']} {VERSION.sub('', e['path'])}" + (f"?{e['query']}" if e["query"] else "")
         return self.to_live(unquote_plus(call)[:160].encode()).decode()
 
@@ -207,7 +218,7 @@ class ReplayEngine(Service):
                         return rec, rec.take(*hit)
             call = f"{method} {VERSION.sub('', path)}" + (f"?{unquote_plus(query)}" if query else "")
             message = (f"course-replay: {call[:200]} is not in the recording '{self.current.name}' "
-                       f"(it expected next: {self.current.expected()}). {ADVICE}")
+                       f"(it expected next: {self.current.expected(key)}). {ADVICE}")
             self.divergences.append(message)
             return message
 
@@ -251,7 +262,9 @@ class ReplayEngine(Service):
     def status(self) -> dict[str, Any]:
         return {"replay": True, "served": self.served, "divergences": list(self.divergences),
                 "current": self.current.name,
-                "recordings": {r.name: {"exchanges": len(r.ex), "consumed": sum(r.consumed)} for r in self.recordings}}
+                "recordings": {r.name: {"exchanges": len(r.ex), "consumed": sum(r.consumed), "not_replayed": [
+                    r.describe(i) for i, e in enumerate(r.ex) if not r.consumed[i] and e["method"] not in ("GET", "HEAD")]}
+                    for r in self.recordings}}
 
     def _wait(self, client: Conn, until: float) -> bool:
         """Sleep until ``until`` (monotonic); True if the client went away meanwhile."""

@@ -102,6 +102,9 @@ def test_a_changed_request_gets_the_message_and_a_rerun_rewinds(tmp_path: Path) 
     message = engine.match("POST", "/v1.41/containers/create", "name=changed", None)
     assert message == ("course-replay: POST /containers/create?name=changed is not in the recording '01_x' "
                        f"(it expected next: POST /containers/create?name=c2). {ADVICE}")
+    message = engine.match("POST", "/v1.41/containers/create", "name=c2", b'{"Cmd":["echo","changed"]}')
+    assert "(it expected next: the same call, with ...POST /containers/create?name=c2\n... where this one has " \
+           '...POST /containers/create?name=c2\n{"Cmd":["echo","changed"]}...)' in message
     served(engine, "POST", "/v1.41/containers/create", "name=c0")  # the notebook run again
     assert engine.recordings[0].consumed == [True, False, False]
 

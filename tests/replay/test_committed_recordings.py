@@ -1,0 +1,48 @@
+"""CI, no engine: each committed recording (``binder/recordings/NN_topic.jsonl.gz``, or ``$COURSE_RECORDINGS``)
+still matches what its notebook does. The notebook runs against a replay of its recording; the test fails when a
+call is not in the recording (the notebook changed) or when recorded calls that change something were not made."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from course_replay import metadata, replay_engine, status
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDINGS = sorted(Path(os.environ.get("COURSE_RECORDINGS", ROOT / "binder" / "recordings")).glob("*.jsonl.gz"))
+
+
+def execute(notebook: Path, docker_host: str, learner: str, replay: str | None = None) -> None:
+    """Run ``notebook`` in its folder (as nbval does) against ``docker_host``, as ``learner``."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    env = {"DOCKER_HOST": docker_host, "COURSE_LEARNER": learner, "PYTHONPATH": str(ROOT),
+           **({"COURSE_REPLAY": replay} if replay else {"COURSE_RECORD": "1"})}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+
+
+@pytest.mark.parametrize("recording", RECORDINGS or [pytest.param(None, marks=pytest.mark.skip(
+    reason="no recordings committed yet"))], ids=lambda r: r.name.split(".")[0] if r else "none")
+def test_the_notebook_still_does_what_was_recorded(recording: Path | Any) -> None:
+    name = recording.name.split(".")[0]
+    learner = metadata(recording)["names"]["learner"]
+    with replay_engine(recording, speed=float(os.environ.get("COURSE_REPLAY_SPEED", "10")),
+                       names={"learner": learner}) as host:
+        try:
+            execute(ROOT / "notebooks" / f"{name}.ipynb", host, learner, str(recording))
+        finally:
+            done = status(host)
+    assert done["divergences"] == []
+    assert done["recordings"][name]["not_replayed"] == [], "the notebook no longer makes these recorded calls"
