@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .record import RecordingProxy
 from .replay import ADVICE, ReplayEngine
 from .wire import call
 
-__all__ = ["ADVICE", "RecordingProxy", "ReplayEngine", "banner", "declare", "metadata", "recording_proxy",
+__all__ = ["ADVICE", "RecordingProxy", "ReplayEngine", "banner", "declare", "fact", "metadata", "recording_proxy",
            "replay_engine", "status"]
+T = TypeVar("T")
 
 
 @contextmanager
@@ -67,13 +68,40 @@ def declare(name: str, value: str, docker_host: str | None = None) -> bool:
 
     Does nothing unless ``COURSE_RECORD`` or ``COURSE_REPLAY`` is set (a real engine never sees the call).
     """
-    host = docker_host or os.environ.get("DOCKER_HOST", "")
-    if not (os.environ.get("COURSE_RECORD") or os.environ.get("COURSE_REPLAY")) or not host.startswith("unix://"):
+    host = _host(docker_host)
+    if not host:
         return False
     try:
         return call(host, "POST", "/_course_replay/name", json.dumps({"name": name, "value": value}).encode())[0] == 200
     except OSError:
         return False
+
+
+def fact(name: str, compute: Callable[[], T], docker_host: str | None = None) -> T:
+    """A value a notebook gets from outside the Docker API, e.g. whether a published port answers on the host:
+    computed and recorded with the run when recording, the recorded value when replaying (nothing listens there).
+    Just computed unless ``COURSE_RECORD`` or ``COURSE_REPLAY`` is set. The value must be JSON."""
+    host = _host(docker_host)
+    answer: dict[str, Any] = {}
+    if host:
+        try:
+            answer = json.loads(call(host, "POST", "/_course_replay/fact", json.dumps({"name": name}).encode())[1])
+        except (OSError, ValueError):
+            pass
+        if "value" in answer:
+            return answer["value"]  # type: ignore[no-any-return]
+    value = compute()
+    if answer.get("recording"):
+        call(host, "POST", "/_course_replay/fact", json.dumps({"name": name, "value": value}).encode())
+    return value
+
+
+def _host(docker_host: str | None) -> str:
+    """The recorder's or replay's socket, when this run is recorded or replayed ("" otherwise)."""
+    host = docker_host or os.environ.get("DOCKER_HOST", "")
+    if os.environ.get("COURSE_RECORD") or os.environ.get("COURSE_REPLAY"):
+        return host if host.startswith("unix://") else ""
+    return ""
 
 
 def metadata(path: str | Path) -> dict[str, Any]:

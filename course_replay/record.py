@@ -124,6 +124,7 @@ class RecordingProxy(Service):
         self.exchanges: list[dict[str, Any]] = []
         self._lock, self._conns, self._t0 = threading.Lock(), 0, time.monotonic()
         self.meta: dict[str, Any] = {}
+        self.facts: dict[str, list[Any]] = {}  # values the notebook got from outside the API (course_replay.fact)
 
     def start(self) -> None:
         status, body = call(f"unix://{self.upstream}", "GET", "/version")
@@ -250,9 +251,11 @@ class RecordingProxy(Service):
                 client.sock.sendall(data)
 
     def _control(self, sock: socket.socket, method: str, path: str, body: bytes) -> None:
+        sent = json.loads(body) if body else {}
         if path == "/_course_replay/name" and method == "POST":
-            declared = json.loads(body)
-            self.names[str(declared["name"])] = str(declared["value"])
+            self.names[str(sent["name"])] = str(sent["value"])
+        if path == "/_course_replay/fact" and "value" in sent:
+            self.facts.setdefault(str(sent["name"]), []).append(sent["value"])
         reply = json.dumps({"recording": True, "exchanges": len(self.exchanges)}).encode()
         sock.sendall(head_bytes("HTTP/1.1 200 OK", [("Content-Type", "application/json"),
                                                     ("Content-Length", str(len(reply)))]) + reply)
@@ -282,7 +285,7 @@ class RecordingProxy(Service):
         if "learner" not in self.names:  # no learner label was seen: the OS user, as helpers.naming does
             self.names["learner"] = sanitize(getpass.getuser())
         agents = sorted({header(ex["req_headers"], "User-Agent") for ex in done} - {""})
-        self.meta.update(names=self.names, user_agents=agents, clients=sorted({client_kind(a) for a in agents}),
+        self.meta.update(names=self.names, facts=self.facts, user_agents=agents, clients=sorted({client_kind(a) for a in agents}),
                          exchanges=len(done), secrets_redacted=len(self.secrets.values), notebook=self.out.name.split(".")[0])
         ping = next((ex for ex in done if ex["path"].endswith("/_ping")), None)
         if ping:

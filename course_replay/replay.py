@@ -80,6 +80,7 @@ class Recording:
         for k, v in names.items():
             self.declare(k, v)
         self.learned: dict[str, str] = {}  # this run's value -> the recording's
+        self.facts_used: dict[str, int] = {}
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
@@ -252,11 +253,17 @@ class ReplayEngine(Service):
                                                              ("Content-Length", str(len(body)))]) + body)
 
     def _control(self, method: str, path: str, body: bytes | None) -> bytes:
-        if path == "/_course_replay/name" and method == "POST" and body:
-            declared = json.loads(body)
-            with self._lock:
+        sent = json.loads(body) if body else {}
+        with self._lock:
+            if path == "/_course_replay/name" and method == "POST":
                 for rec in self.recordings:
-                    rec.declare(str(declared["name"]), str(declared["value"]))
+                    rec.declare(str(sent["name"]), str(sent["value"]))
+            if path == "/_course_replay/fact":  # the next recorded value (the last one again when used up)
+                for rec in [self.current, *self.recordings]:
+                    values = rec.meta.get("facts", {}).get(sent["name"])
+                    if values:
+                        n = rec.facts_used[sent["name"]] = rec.facts_used.get(sent["name"], -1) + 1
+                        return json.dumps({"value": values[min(n, len(values) - 1)]}).encode()
         return json.dumps(self.status()).encode()
 
     def status(self) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import docker
 
+import course_replay
+
 IMAGE = "python:3.13-slim"
 LOGGER = "import time\nfor i in range(5):\n    print(f'line {i}', flush=True)\n    time.sleep(0.5)\n"
 COMPOSE = """\
@@ -70,6 +72,8 @@ def session(host: str, learner: str, workdir: Path, secret: str, compose: tuple[
     n, lab = names(learner), labels(learner)
     client = docker.DockerClient(base_url=host, version="auto", timeout=300)
     out: dict[str, Any] = {"ping": client.ping(), "engine": client.version()["Version"]}
+    # a value from outside the API (a host-side probe of a port): the replay gives back the recorded one
+    out["probe"] = course_replay.fact("probe", lambda: "recording" if os.environ.get("COURSE_RECORD") else "other", host)
     since = int(time.time()) - 1
 
     events = client.events(decode=True, filters={"label": [f"io.compose-course.learner={learner}"], "type": "container"})

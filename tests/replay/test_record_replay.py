@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import re
 import secrets
 import subprocess
@@ -65,11 +66,13 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, compose: tuple[str, ...])
     prepare(workdir, LEARNER, db_password)
     out = workdir / "session.jsonl.gz"
     start = time.monotonic()
+    os.environ["COURSE_RECORD"] = "1"
     try:
         with recording_proxy(out, REAL, names={"learner": LEARNER, "workdir": str(workdir)},
                              secret_files=[str(workdir / ".env")]) as host:
             result = session(host, LEARNER, workdir, secret, compose)
     finally:
+        del os.environ["COURSE_RECORD"]
         if any(ours().values()):
             remove_leftovers(compose, workdir)
     return {"out": out, "result": result, "secrets": (secret, db_password), "seconds": time.monotonic() - start,
@@ -83,9 +86,13 @@ def replayed(recorded: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
     secret = secrets.token_urlsafe(16)
     prepare(workdir, LEARNER2, secrets.token_urlsafe(18))
     start, since = time.monotonic(), int(time.time()) - 1
-    with replay_engine(recorded["out"], speed=20, names={"learner": LEARNER2, "workdir": str(workdir)}) as host:
-        result = session(host, LEARNER2, workdir, secret, compose)
-        done = status(host)
+    os.environ["COURSE_REPLAY"] = str(recorded["out"])
+    try:
+        with replay_engine(recorded["out"], speed=20, names={"learner": LEARNER2, "workdir": str(workdir)}) as host:
+            result = session(host, LEARNER2, workdir, secret, compose)
+            done = status(host)
+    finally:
+        del os.environ["COURSE_REPLAY"]
     real = docker.DockerClient(base_url=REAL, version="auto")
     touched = list(real.events(since=since, until=int(time.time()) + 1, decode=True,
                                filters={"label": [f"io.compose-course.learner={LEARNER2}"]}))
@@ -117,6 +124,7 @@ def test_the_replay_gives_the_same_results(recorded: dict[str, Any], replayed: d
     first, again = recorded["result"], replayed["result"]
     assert normalised(again, LEARNER2) == normalised(first, LEARNER)
     assert again["exec"] == (0, (replayed["secret"].encode() + b"\n", b"to-stderr\n"))  # this run's secret
+    assert first["probe"] == again["probe"] == "recording"
     assert again["cli_exec_i"] == (0, "via stdin\n", "")
     assert again["cli_exec_t"][0] == 0 and again["cli_exec_t"][1].replace("\r", "").startswith("on a tty\n/dev/pts/")
     assert again["attach"] == "attached\ndone\n" and again["attacher_exit"] == 0
