@@ -9,6 +9,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -59,9 +60,14 @@ def recorded(tmp_path_factory: pytest.TempPathFactory, compose: tuple[str, ...])
     client = docker.DockerClient(base_url=REAL, version="auto")
     if not client.images.list(name=IMAGE):
         pytest.skip(f"{IMAGE} is not on the engine")
+    workdir = tmp_path_factory.mktemp("recorded")
+    if any(ours().values()):  # a killed earlier run: remove what it made (by this test's names only)
+        prepare(workdir, LEARNER, "x")
+        remove_leftovers(compose, workdir)
+        for each in workdir.iterdir():
+            shutil.rmtree(each) if each.is_dir() else each.unlink()
     before = ours()
     assert not any(before.values()), f"leftovers of an earlier run: {before}"
-    workdir = tmp_path_factory.mktemp("recorded")
     secret, db_password = secrets.token_urlsafe(16), secrets.token_urlsafe(18)
     prepare(workdir, LEARNER, db_password)
     out = workdir / "session.jsonl.gz"
