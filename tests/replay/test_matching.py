@@ -135,3 +135,20 @@ def test_declared_names_and_the_banner(tmp_path: Path, monkeypatch: pytest.Monke
     assert course_replay.banner(path).startswith(
         "No Docker engine here: this is a replay of the run recorded on 2026-05-01 on Docker 20.10.24. "
         "Changed cells cannot be replayed. To run it for real:")
+
+
+def test_a_hijacked_stream_reaches_docker_py_whole(tmp_path: Path) -> None:
+    """docker-py reads a 101 head through a buffered file, then frames from the raw socket: a frame sent before it
+    has read the head is lost (without the replay's wait, most of these runs lose it)."""
+    import docker
+
+    start = {"method": "POST", "path": "/v1.41/exec/abc/start", "req_body": '{"Detach":false,"Tty":false}',
+             "status": 101, "reason": "UPGRADED", "mux": True, "end": "server",
+             "headers": [["Content-Type", "application/vnd.docker.raw-stream"], ["Connection", "Upgrade"],
+                         ["Upgrade", "tcp"]], "tunnel": [[0.0, "s", [1, "hello\n"]], [0.0, "s", None]]}
+    path = write(tmp_path / "x.jsonl.gz", [start])
+    for _ in range(10):
+        with course_replay.replay_engine(path, speed=1000) as host:
+            api = docker.APIClient(base_url=host, version="1.41", timeout=10)
+            assert api.exec_start("abc") == b"hello\n"
+            api.close()
