@@ -14,6 +14,9 @@ import docker
 from .images import COURSE_IMAGES, describe
 from .naming import STANDIN_FROM_LABEL, learner
 
+MISSING_IMAGE_FIX = ("in a workshop without internet: `./course bundle load FILE` with the bundle your instructor "
+                     "hands out (`./course bundle check` lists what is missing); elsewhere `python -m helpers.images` "
+                     "(pulls it; or builds a stand-in)")
 MIN_MEMORY_GIB = 3.5  # a "4 GB" Docker Desktop VM reports about 3.8 GiB; the whole stack runs in that
 
 
@@ -106,9 +109,7 @@ def check_images(engine: docker.DockerClient) -> list[Check]:
     for image in COURSE_IMAGES:
         state = describe(image.ref, engine)
         if state == "missing":
-            checks.append(
-                Check(image.ref, False, "missing", "run `python -m helpers.images` (pulls it; or builds a stand-in)")
-            )
+            checks.append(Check(image.ref, False, "missing", MISSING_IMAGE_FIX))
         elif state == "stand-in":
             built_from = engine.images.get(image.ref).labels.get(STANDIN_FROM_LABEL, "?")
             checks.append(Check(image.ref, True, f"local stand-in (built from {built_from})"))

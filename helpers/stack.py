@@ -47,8 +47,27 @@ def ensure_image(progress: Callable[[str], None] = print) -> str:
     """Build ``cryphos-app:latest`` from ``stack/`` (a cache hit when nothing changed); returns the image id.
 
     Learners build it in 01_image_and_container; tests and later notebooks call this so each can run alone.
+    ``cache_from`` the present image: after ``./course bundle load`` (or a pull) the classic builder has no
+    parent chain to match, and without it would run ``pip install`` again, which needs the network.
     """
     engine = client()
     progress(f"building {APP_IMAGE} from stack/ (cached layers are reused)")
-    image, _logs = engine.images.build(path=str(STACK_DIR), tag=APP_IMAGE, rm=True, forcerm=True, timeout=1800)
+    image, _logs = engine.images.build(path=str(STACK_DIR), tag=APP_IMAGE, rm=True, forcerm=True, timeout=1800,
+                                       cache_from=cache_from(APP_IMAGE))
     return str(image.id)
+
+
+def cache_from(tag: str) -> list[str]:
+    """``[tag]`` when the engine has that image, else ``[]``: what a build passes as ``cache_from``.
+
+    The classic builder reuses a step's cached result only from an image whose parent chain it built itself; an
+    image that came from ``docker load`` or a pull has no such chain. ``cache_from`` makes it compare the steps
+    with that image's history instead, so a loaded app image still serves its dependency layers.
+    """
+    from docker.errors import ImageNotFound
+
+    try:
+        client().images.get(tag)
+    except ImageNotFound:
+        return []
+    return [tag]

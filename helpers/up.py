@@ -27,6 +27,7 @@ from .compose_file import ComposeFile, depends_on_conditions, go_string
 from .engine import client
 from .errors import CourseError
 from .project import CleanupReport, Project, cleanup
+from .stack import cache_from
 from .timeline import Timeline
 from .translate import create_container, image_name, sdk_kwargs, volume_name
 from .wait import wait_exited, wait_healthy, wait_running
@@ -93,7 +94,8 @@ def build_images(compose: ComposeFile, services: list[str], project: str, progre
         dockerfile = "Dockerfile" if isinstance(spec, str) else spec.get("dockerfile", "Dockerfile")
         path = (Path(compose.project_dir) / context).resolve()
         progress(f"[{service}] building {tag} from {path.name}/{dockerfile}")
-        engine.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True)
+        # cache_from: a loaded or pulled image serves as cache too (see helpers.stack.cache_from)
+        engine.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True, cache_from=cache_from(tag))
         built.add(tag)
 
 
