@@ -2,8 +2,9 @@
 
 The suite runs as learner ``learner`` (committed notebook outputs were recorded under that id) unless
 COURSE_LEARNER is set. When the run includes engine tests, browser tests or notebooks, it first removes what a
-crashed earlier run of the suite left (that learner's course resources only), and at the end it checks that
-nothing with the course label is left behind, failing the run if anything is. A run of unit tests alone never
+crashed earlier run of the suite left (that learner's course resources only), and at the end it removes the
+course records its checks and notebooks made (verdicts, port claims: helpers.records), then checks that nothing
+with the course label is left behind, failing the run if anything is. A run of unit tests alone never
 touches the engine. (Two test runs as the same learner on one engine would remove each other's work: give each
 its own COURSE_LEARNER.)
 """
@@ -14,7 +15,9 @@ import os
 import pytest
 
 os.environ.setdefault("COURSE_LEARNER", "learner")
-TEST_LEARNERS = (os.environ["COURSE_LEARNER"], "learner2")
+# The second learner of the suite (the 2-learner tests) is derived from the first: "learner" -> "learner2". A session
+# run as another COURSE_LEARNER (e.g. ws1 -> ws12) then never cleans up a concurrent default session's learners.
+TEST_LEARNERS = (os.environ["COURSE_LEARNER"], os.environ["COURSE_LEARNER"] + "2")
 
 
 def _engine():
@@ -93,7 +96,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     import helpers
 
+    from helpers import records
+
     before = getattr(session.config, "_course_snapshot", None)
+    for learner in TEST_LEARNERS:  # the suite's own course records (verdicts of the checks it ran, port claims)
+        records.forget(learner, engine)
     # Anything new on the engine, labelled or not (an anonymous volume, a helper container, a build's leftovers)
     new = new_on_engine(before, engine_snapshot(engine), engine) if before is not None else []
     if new:

@@ -13,6 +13,7 @@ from .engine import client, connect, use_client
 from .errors import CourseError, EngineUnavailable, ImageUnavailable, WaitTimeout
 from .faults import crash
 from .naming import learner, project_name, set_learner
+from .ports import course_ports
 from .project import Project, cleanup
 from .wait import state_of, summary, wait_exited, wait_healthy, wait_log, wait_restarted, wait_running, wait_until
 
@@ -25,6 +26,7 @@ __all__ = [
     "cleanup",
     "client",
     "connect",
+    "course_ports",
     "crash",
     "learner",
     "project_name",

@@ -81,7 +81,9 @@ def compose(*args: str, project: str, files: list[Path], check: bool = True,
     argv = [*compose_command(), "-p", project]
     for f in files:
         argv += ["-f", str(f)]
-    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout)
+    from .stack import port_environ  # the learner's DB_PORT / BACKEND_PORT, as the helpers interpolate them
+
+    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, env=port_environ())
     if check and done.returncode != 0:
         raise CourseError(
             f"`docker compose {' '.join(args)}` failed (exit {done.returncode}):\n{done.stderr.strip()[-2000:]}",

@@ -22,6 +22,7 @@ import re
 COURSE_LABEL = "io.compose-course.managed"
 LEARNER_LABEL = "io.compose-course.learner"
 LESSON_LABEL = "io.compose-course.lesson"
+RECORD_LABEL = "io.compose-course.record"  # a course record (helpers.records): a learner's, in no project
 STANDIN_LABEL = "io.compose-course.standin"
 STANDIN_FOR_LABEL = "io.compose-course.standin.for"
 STANDIN_FROM_LABEL = "io.compose-course.standin.built-from"

@@ -54,11 +54,38 @@ class Check:
 
 
 def course_ports() -> dict[str, int]:
-    """Host ports the course publishes on 127.0.0.1, by the variable that overrides each."""
-    return {
-        "DB_PORT": int(os.environ.get("DB_PORT", "5432")),
-        "BACKEND_PORT": int(os.environ.get("BACKEND_PORT", "8000")),
-    }
+    """Host ports the course publishes on 127.0.0.1, by the variable that overrides each (:mod:`helpers.ports`)."""
+    from .ports import course_ports as decide
+
+    return decide()
+
+
+def engine_location(base_url: str) -> str:
+    """``"local"``, or how a remote engine is reached (``"ssh"``, ``"tcp host"``), from the client's base_url.
+
+    docker-py's base_url is ``http+docker://localhost`` for a unix socket, ``http+docker://localnpipe`` for a
+    Windows pipe, ``http+docker://ssh`` for ssh://, and ``http(s)://HOST:PORT`` for tcp://.
+    """
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base_url)
+    if url.scheme == "http+docker":
+        return "ssh" if url.hostname == "ssh" else "local"
+    host = (url.hostname or "").lower()
+    return "local" if host in ("localhost", "127.0.0.1", "::1") else f"tcp {host}"
+
+
+def check_location(engine: docker.DockerClient) -> Check | None:
+    """A FIX line when the engine runs on another machine (None when it is local: no line at all)."""
+    where = engine_location(str(engine.api.base_url))
+    if where == "local":
+        return None
+    return Check(
+        "engine location", False, f"remote ({where}): it cannot see this machine's files",
+        "bind mounts of this checkout (lesson 05 on: `.:/app`, `./staticfiles`) would mount empty folders of the "
+        "engine's machine. Run the course on the engine's machine (JupyterLab there, e.g. a JupyterHub beside the "
+        "engine), or use a local engine (Docker Desktop, Docker Engine); lessons 00-04 work either way",
+    )
 
 
 def _port_holder(engine: docker.DockerClient, port: int) -> str:
@@ -69,11 +96,13 @@ def _port_holder(engine: docker.DockerClient, port: int) -> str:
 
 
 def check_port(engine: docker.DockerClient, var: str, port: int) -> Check:
-    """Is 127.0.0.1:``port`` free to publish?"""
+    """Is 127.0.0.1:``port`` free to publish? (The detail says whether it was chosen for you or set by you.)"""
+    from .ports import source
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind(("127.0.0.1", port))
-            return Check(f"port {port} ({var})", True, "free")
+            return Check(f"port {port} ({var})", True, f"free ({source(var)})")
         except OSError:
             holder = _port_holder(engine, port)
     return Check(
@@ -81,7 +110,7 @@ def check_port(engine: docker.DockerClient, var: str, port: int) -> Check:
         False,
         f"taken by {holder}",
         f"stop it, or give the course another port: `export {var}=<free port>` before starting JupyterLab "
-        "(in a workshop sharing one engine each learner picks their own)",
+        f"(or unset {var}: the course then picks free ports for your learner id)",
     )
 
 
@@ -133,6 +162,8 @@ def check_compose() -> Check:
 def run_all(engine: docker.DockerClient) -> list[Check]:
     """Every check, in report order."""
     checks = check_engine(engine)
+    location = check_location(engine)
+    checks += [location] if location else []
     checks.append(check_compose())
     checks.append(Check("learner id", True, f"{learner()} (projects are named <lesson>-{learner()})"))
     checks += [check_port(engine, var, port) for var, port in course_ports().items()]

@@ -31,12 +31,14 @@ class CleanupReport:
     containers: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)  # course records (helpers.records): only a learner's cleanup
 
     def __str__(self) -> str:
         n = len(self.containers), len(self.networks), len(self.volumes)
-        if not any(n):
+        if not any(n) and not self.records:
             return "nothing to clean up"
-        return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s)"
+        records = f", {len(self.records)} course record(s)" if self.records else ""
+        return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s){records}"
 
 
 def _gone_or_going(exc: Exception) -> bool:
@@ -64,6 +66,8 @@ def cleanup(
     ``project`` narrows to one project, ``learner`` to one learner; with neither, everything the course labelled
     (the test suite uses that at its start and end). Anything without the course label is never touched.
     ``volumes=False`` is ``docker compose down`` without ``-v``: the data stays.
+    Course records (:mod:`helpers.records`: exercise verdicts, port claims) carry no project label, so only a
+    cleanup without ``project`` removes them; they are reported as ``records``, not as volumes.
     """
     engine = engine or client()
     labels = _filters(project, learner)
@@ -87,7 +91,8 @@ def cleanup(
     for volume in engine.volumes.list(filters={"label": labels}) if volumes else []:
         try:
             volume.remove(force=True)
-            report.volumes.append(volume.name)
+            is_record = naming.RECORD_LABEL in (volume.attrs.get("Labels") or {})
+            (report.records if is_record else report.volumes).append(volume.name)
         except (NotFound, APIError) as exc:
             if not _gone_or_going(exc):
                 raise

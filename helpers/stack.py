@@ -5,6 +5,7 @@ Used by every notebook that builds the stack (backend onwards), the equivalence 
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -38,9 +39,20 @@ def ensure_env(stack_dir: Path = STACK_DIR) -> Path:
 
 
 def load(project: str, path: Path = COMPOSE_PATH) -> ComposeFile:
-    """The stack's compose file for ``project``, interpolated from ``stack/.env`` and the environment."""
+    """The stack's compose file for ``project``, interpolated from ``stack/.env`` and the environment.
+
+    ``DB_PORT`` and ``BACKEND_PORT`` are the learner's (:func:`helpers.ports.course_ports`): they win over the
+    values in ``.env``, as a variable set in the shell wins there for Compose.
+    """
     ensure_env(path.parent)
-    return compose_file.load(path, project=project)
+    return compose_file.load(path, project=project, environ=port_environ())
+
+
+def port_environ() -> dict[str, str]:
+    """``os.environ`` with the learner's ``DB_PORT`` and ``BACKEND_PORT``: what Compose's interpolation reads."""
+    from .ports import course_ports
+
+    return {**os.environ, **{var: str(port) for var, port in course_ports().items()}}
 
 
 def ensure_image(progress: Callable[[str], None] = print) -> str:

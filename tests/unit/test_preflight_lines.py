@@ -17,7 +17,8 @@ def test_problem_line_carries_the_fix():
 
 def test_ports_follow_the_environment(monkeypatch):
     monkeypatch.setenv("DB_PORT", "15432")
-    assert course_ports()["DB_PORT"] == 15432
+    monkeypatch.setenv("BACKEND_PORT", "18000")  # both set: nothing is chosen, no engine is asked
+    assert course_ports() == {"DB_PORT": 15432, "BACKEND_PORT": 18000}
 
 
 class _NoContainers:
@@ -64,3 +65,24 @@ def test_current_compose_versions_are_accepted():
 
     assert is_current("2.40.3") and is_current("v2.29.1") and is_current("5.3.1\n")
     assert not is_current("1.29.2") and not is_current("")
+
+
+def test_engine_location_from_the_clients_base_url():
+    from helpers.preflight import engine_location
+
+    assert engine_location("http+docker://localhost") == "local"      # unix socket
+    assert engine_location("http+docker://localnpipe") == "local"     # Windows named pipe
+    assert engine_location("http://127.0.0.1:2375") == "local"        # tcp to this machine
+    assert engine_location("http+docker://ssh") == "ssh"              # DOCKER_HOST=ssh://...
+    assert engine_location("https://build-box.lan:2376") == "tcp build-box.lan"
+
+
+def test_a_remote_engine_is_a_fix_line_and_a_local_one_adds_no_line():
+    from helpers.preflight import check_location
+
+    def engine(url):
+        return type("E", (), {"api": type("A", (), {"base_url": url})()})()
+
+    assert check_location(engine("http+docker://localhost")) is None   # the committed 00 counts 11 checks
+    remote = check_location(engine("http+docker://ssh"))
+    assert remote is not None and not remote.ok and "bind mounts" in remote.fix
