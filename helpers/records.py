@@ -71,3 +71,47 @@ def forget(learner: str, engine: docker.DockerClient | None = None) -> int:
             pass
     return gone
 
+
+# --- exercise verdicts -------------------------------------------------------------------------------------------
+
+VERDICT = "io.compose-course.verdict."  # label prefix: exercise, passed, at, seen, attempts, first-passed
+RECORD_SECONDS = 1.0  # a check never waits longer than this for its verdict to be recorded
+
+
+def _verdict_labels(exercise: str, passed: bool, seen: str, earlier: dict[str, str] | None, now: str) -> dict[str, str]:
+    """The labels of a verdict record: this answer, and what the earlier record of the exercise carried forward."""
+    earlier = earlier or {}
+    attempts = int(earlier.get(VERDICT + "attempts", "0") or 0) + 1
+    first_passed = earlier.get(VERDICT + "first-passed", "") or (now if passed else "")
+    return {VERDICT + "exercise": exercise, VERDICT + "passed": "true" if passed else "false",
+            VERDICT + "at": now, VERDICT + "seen": seen[:300], VERDICT + "attempts": str(attempts),
+            VERDICT + "first-passed": first_passed}
+
+
+def record_verdict(exercise: str, passed: bool, seen: str) -> None:
+    """Keep the current learner's latest answer of ``exercise`` on the engine, for the instructor's room view.
+
+    Never raises and never takes more than :data:`RECORD_SECONDS` (the check's answer matters, not its record):
+    engine errors are swallowed, and a slow engine finishes the record in the background. Off in a replay
+    (``COURSE_REPLAY``) and with ``COURSE_RECORD_VERDICTS=0``.
+    """
+    import os
+    import threading
+    import time
+
+    if os.environ.get("COURSE_REPLAY") or os.environ.get("COURSE_RECORD_VERDICTS", "1") == "0":
+        return
+    learner = naming.learner()
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+    def write() -> None:
+        try:
+            engine = client()
+            earlier = get("verdict", exercise, learner, engine)
+            put("verdict", exercise, _verdict_labels(exercise, passed, seen, earlier, now), learner, engine)
+        except Exception:  # noqa: BLE001 - a record must never break a check
+            pass
+
+    worker = threading.Thread(target=write, name="course-verdict-record", daemon=True)
+    worker.start()
+    worker.join(RECORD_SECONDS)
