@@ -28,6 +28,7 @@ SECOND = FIRST + "2"
 def two_learners(client):
     made = {}
     for learner in (FIRST, SECOND):
+        h.cleanup(learner=learner)  # records of earlier tests too: the counts below are this test's own
         h.set_learner(learner)
         project = h.Project("99-room")
         project.run("sleeper", "python:3.13-slim", command=["sleep", "300"], stop_signal="SIGKILL")
