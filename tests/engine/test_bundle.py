@@ -29,28 +29,30 @@ COPY app.txt /app/app.txt
 """
 
 
+MADE: list[str] = []  # ids of the images a test built or loaded (only these are removed afterwards)
+
+
 @pytest.fixture
 def scratch(tmp_path, client):
-    """A build context and a scratch tag; every image made under it is removed afterwards."""
+    """A build context and a scratch tag; every image the test made is removed afterwards (nobody else's)."""
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text(DOCKERFILE)
     (ctx / "app.txt").write_text("v1\n")
-    tag = f"course-scratch-bundle-{uuid.uuid4().hex[:8]}:test"
-    before = {i.id for i in client.images.list(all=True)}
-    yield ctx, tag
-    for _ in range(3):  # leaves first: an image with children cannot go before them
-        for image in client.images.list(all=True):
-            if image.id not in before:
-                try:
-                    client.images.remove(image.id, force=True)
-                except (ImageNotFound, APIError):
-                    pass
-    assert {i.id for i in client.images.list(all=True)} <= before, "scratch images left behind"
+    MADE.clear()
+    yield ctx, f"course-scratch-bundle-{uuid.uuid4().hex[:8]}:test"
+    for image_id in reversed(MADE):  # newest first; removing one also prunes its untagged parents
+        try:
+            client.images.remove(image_id, force=True)
+        except (ImageNotFound, APIError):
+            pass
+    left = {i.id for i in client.images.list(all=True)} & set(MADE)
+    assert not left, f"scratch images left behind: {left}"
 
 
 def _build(client, ctx: Path, tag: str, **kwargs):
     image, log = client.images.build(path=str(ctx), tag=tag, rm=True, forcerm=True, network_mode="none", **kwargs)
+    MADE.append(image.id)
     lines = [line for line in (entry.get("stream", "").strip() for entry in log) if line]
     dependency_cached = any(line == "---> Using cache" and "RUN python" in lines[i - 1]
                             for i, line in enumerate(lines) if i)
