@@ -242,15 +242,17 @@ class Timeline:
 
     def _awaiting_die(self) -> bool:
         """A container reported ``stop`` but not yet its ``die`` (Docker 25+ may send them in that order)."""
-        last: dict[str, str] = {}
+        state: dict[str, str] = {}  # container id -> "died" or "stopped" (a stop not yet followed by its die)
         with self._lock:
             for raw in self._raw:
-                action = str(raw.get("Action", ""))
-                if action in ("start", "die"):
-                    last[str(raw.get("id"))] = action
-                elif action == "stop" and last.get(str(raw.get("id"))) == "start":
-                    last[str(raw.get("id"))] = "stop"
-        return "stop" in last.values()
+                action, key = str(raw.get("Action", "")), str(raw.get("id"))
+                if action == "start":
+                    state.pop(key, None)
+                elif action == "die":
+                    state[key] = "died"
+                elif action == "stop" and state.get(key) != "died":
+                    state[key] = "stopped"
+        return "stopped" in state.values()
 
     def stop(self, settle: float = 5.0) -> Timeline:
         """Stop following; then fetch the last events the engine sent meanwhile, so none is lost to a race.

@@ -211,3 +211,16 @@ def test_the_order_of_die_and_stop_does_not_change_the_timeline(failures):
     as_26 = Timeline.from_events(swapped, **kwargs).actions()
     assert as_26 == as_20
     assert any(words[-2:] == ["die 0", "stop"] or "stop" in words for words in as_20.values())
+
+
+@pytest.mark.parametrize("actions, awaiting", [
+    (["kill", "stop"], True),                       # Docker 26: the stop came first, its die is on the way
+    (["kill", "die", "stop"], False),               # Docker 20.10's order
+    (["kill", "stop", "die"], False),
+    (["start", "die", "start", "kill", "stop"], True),
+    (["create", "start"], False),
+])
+def test_stop_waits_for_a_die_that_is_still_on_the_way(actions, awaiting):
+    tl = Timeline("p")
+    tl._raw = [{"id": "c1", "Action": a, "timeNano": i} for i, a in enumerate(actions)]
+    assert tl._awaiting_die() is awaiting
