@@ -226,8 +226,7 @@ class Timeline:
             for raw in self._stream:
                 if raw.get("Action") == "start":
                     self._count_restarts(raw)
-                with self._lock:
-                    self._raw.append(raw)
+                self._add([raw])
         except Exception as exc:  # noqa: BLE001 - closed by stop(), or the engine went away
             if self.end is None:
                 self.error = f"event stream ended: {type(exc).__name__}"
@@ -258,34 +257,44 @@ class Timeline:
         """Stop following; then fetch the last events the engine sent meanwhile, so none is lost to a race.
 
         A ``stop`` whose ``die`` has not arrived yet is waited for (at most ``settle`` seconds): engines differ in
-        the order they send the two, and the timeline must not depend on it.
+        the order they send the two (Docker 26 reports ``stop`` a few ms before ``die``), and the timeline must not
+        depend on it. The engine's history is read first, so a ``stop`` still in flight on the live stream counts.
         """
         if self._stream is None:
             return self
+        self._merge_history(time.time_ns())
         deadline = time.monotonic() + settle
         while self._awaiting_die() and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.05)  # the live stream brings the die
         end_ns = time.time_ns()
         self.end = round((end_ns - self.t0_ns) / 1e9, 3)
         self._stream.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        try:  # history since the start, up to now: fills in what was in flight when the stream was closed
-            since = max(self.t0_ns - 1_000_000_000, 0)
-            history = self._engine.events(decode=True, filters=self._filters(),  # type: ignore[union-attr]
-                                          since=_stamp(since), until=_stamp(end_ns))
-            seen = {(r.get("id"), r.get("Action"), _ns(r)) for r in self._raw}
-            with self._lock:
-                for raw in history:
-                    key = (raw.get("id"), raw.get("Action"), _ns(raw))
-                    if key not in seen and _ns(raw) >= self.t0_ns:
-                        self._raw.append(raw)
-                        seen.add(key)
-                self._raw.sort(key=_ns)
-        except Exception:  # noqa: BLE001 - the live stream already has nearly everything
-            pass
+        self._merge_history(end_ns)  # what was in flight when the stream was closed
         self._stream = None
         return self
+
+    def _merge_history(self, until_ns: int) -> None:
+        """Add the engine's recorded events since the start, up to ``until_ns``, that the live stream lacks."""
+        try:
+            since = max(self.t0_ns - 1_000_000_000, 0)
+            history = self._engine.events(decode=True, filters=self._filters(),  # type: ignore[union-attr]
+                                          since=_stamp(since), until=_stamp(until_ns))
+            self._add([raw for raw in history if _ns(raw) >= self.t0_ns])
+        except Exception:  # noqa: BLE001 - the live stream already has nearly everything
+            pass
+
+    def _add(self, events: list[dict[str, Any]]) -> None:
+        """Keep engine events in time order, each once (the live stream and the history can both bring one)."""
+        with self._lock:
+            seen = {(r.get("id"), r.get("Action"), _ns(r)) for r in self._raw}
+            for raw in events:
+                key = (raw.get("id"), raw.get("Action"), _ns(raw))
+                if key not in seen:
+                    self._raw.append(raw)
+                    seen.add(key)
+            self._raw.sort(key=_ns)
 
     def __enter__(self) -> Timeline:
         return self.start()
