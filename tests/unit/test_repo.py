@@ -29,3 +29,9 @@ def test_readme_gives_exactly_two_commands_for_a_fresh_machine():
 
 def test_learner_scratch_files_are_ignored():
     assert "my_*" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_test_modules_have_unique_basenames():
+    # tests/ has no __init__.py: two test files with one basename make pytest's collection fail
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
