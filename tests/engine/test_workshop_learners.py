@@ -34,6 +34,9 @@ def test_two_learners_at_once_through_03_and_05_without_cross_talk(client, tmp_p
         reports = [h.cleanup(learner=learner) for learner in learners]
     assert [(r.learner, r.notebook, r.passed) for r in runs] == [
         (who, name, True) for who in learners for name in NOTEBOOKS], [r.error for r in runs if not r.passed]
+    created = {(e.get("Actor") or {}).get("Attributes", {}).get(h.naming.LEARNER_LABEL)
+               for e in watch.seen.events if e.get("Type") == "container" and e.get("Action") == "create"}
+    assert set(learners) <= created, "the engine's events were not followed"
     assert load.cross_talk(watch.seen.events, watch.seen.ports, learners) == []
 
     # automatic ports: each learner published only within its own claimed block, and the blocks differ
