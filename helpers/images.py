@@ -56,6 +56,13 @@ COURSE_IMAGES: tuple[CourseImage, ...] = (
 )
 
 
+def course_refs() -> list[str]:
+    """Every image the lessons run: the official images (or their stand-ins), then the app image they build."""
+    from .stack import APP_IMAGE
+
+    return [image.ref for image in COURSE_IMAGES] + [APP_IMAGE]
+
+
 def _print(msg: str) -> None:
     print(msg, flush=True)
 

@@ -33,8 +33,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
 from helpers.errors import CourseError
-from helpers.images import BASE_IMAGE, COURSE_IMAGES
-from helpers.stack import APP_IMAGE
+from helpers.images import BASE_IMAGE, course_refs
 
 MANIFEST = "course-bundle.json"
 FORMAT = 1
@@ -59,10 +58,8 @@ class Entry:
 
 def required_refs(engine: docker.DockerClient) -> list[str]:
     """What a bundle holds: the three base images, the stand-ins' base when this engine has it, the app image."""
-    refs = [image.ref for image in COURSE_IMAGES]
-    if _image(engine, BASE_IMAGE) is not None:
-        refs.append(BASE_IMAGE)
-    return [*refs, APP_IMAGE]
+    refs = course_refs()
+    return refs if _image(engine, BASE_IMAGE) is None else [*refs[:-1], BASE_IMAGE, refs[-1]]
 
 
 def _image(engine: docker.DockerClient, ref: str) -> Any:
@@ -285,7 +282,7 @@ class Status:
 
 def check(engine: docker.DockerClient, path: str | Path | None = None) -> list[Status]:
     """Each image the course needs: present or missing here, and with ``path``, whether it is the bundle's."""
-    refs = [image.ref for image in COURSE_IMAGES] + [APP_IMAGE]
+    refs = course_refs()
     bundled: dict[str, Entry] = {}
     if path is not None:
         with _open(path) as tar:
