@@ -60,7 +60,14 @@ def _build(client, ctx: Path, tag: str, **kwargs):
 
 
 def _token(client, image_id: str) -> str:
-    return client.containers.run(image_id, ["cat", "/dep.txt"], remove=True, network_mode="none").decode()
+    # Not containers.run(..., remove=True): it follows the logs of a container that may already have exited, and
+    # Docker 20.10 then sometimes returns no output at all (seen once in CI). Wait first, then read the logs.
+    container = client.containers.run(image_id, ["cat", "/dep.txt"], detach=True, network_mode="none")
+    try:
+        assert container.wait(timeout=60)["StatusCode"] == 0
+        return container.logs(stdout=True, stderr=False).decode()
+    finally:
+        container.remove(force=True)
 
 
 def _drop(client, tag: str) -> None:
