@@ -30,7 +30,7 @@ from docker.errors import APIError, ImageNotFound, NotFound
 import helpers as h
 from helpers import compose_cli, naming, stack
 from helpers import up as helper_up
-from helpers.compose_file import ComposeFile, go_string
+from helpers.compose_file import ComposeFile
 
 TIMEOUT = 300
 
@@ -80,7 +80,7 @@ def _wait_all_ready(project: str, compose: ComposeFile) -> None:
         (container,) = engine.containers.list(all=True, filters={"label": [f"{naming.PROJECT_LABEL}={project}",
                                                                           f"{naming.SERVICE_LABEL}={service}"]})
         check = spec.get("healthcheck")
-        if check and go_string(check.get("disable", False)) != "true":
+        if check and not check.get("disable"):
             h.wait_healthy(container, timeout=TIMEOUT)
         else:
             h.wait_running(container, timeout=TIMEOUT)

@@ -1,6 +1,6 @@
 """Dependency graph of a compose file: services, ``depends_on`` (with conditions), named volumes and networks.
 
-``ComposeGraph(yaml.safe_load(open("docker-compose.yaml")))`` (or :meth:`ComposeGraph.from_file`) reads the file
+``ComposeGraph(compose_file.load("docker-compose.yaml").model)`` (or :meth:`ComposeGraph.from_file`) takes Compose's model
 as a plain dict and draws it as a self-contained SVG with its own small layered layout:
 
 * each service is a box in a column by its ``depends_on`` depth: what depends on nothing is on the right, what
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 _INK = "#252525"
 _CONDITION_COLOUR = {
@@ -155,9 +154,10 @@ class ComposeGraph:
 
     @classmethod
     def from_file(cls, path: str | Path, title: str = "") -> ComposeGraph:
-        """Load a compose file with ``yaml.safe_load`` (no interpolation: ``${VAR}`` stays as written)."""
-        with open(path, encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh), title=title or Path(path).name)
+        """The graph of Compose's model of a compose file (:func:`helpers.compose_file.load`)."""
+        from .compose_file import load
+
+        return cls(load(path).model, title=title or Path(path).name)
 
     # -- facts
     def _depths(self) -> dict[str, int]:
@@ -577,5 +577,5 @@ class _Layout:
 
 
 def graph(compose: dict[str, Any], title: str = "") -> ComposeGraph:
-    """``graph(yaml.safe_load(text))``: the :class:`ComposeGraph` of a loaded compose file."""
+    """The :class:`ComposeGraph` of a compose model (a dict with ``services``)."""
     return ComposeGraph(compose, title)

@@ -16,6 +16,7 @@ from .engine import client
 
 STACK_DIR = Path(__file__).resolve().parent.parent / "stack"
 COMPOSE_PATH = STACK_DIR / "docker-compose.yaml"
+NO_HOST_PORTS = STACK_DIR / "compose.no-host-ports.yaml"  # an override file: db and backend publish no port
 APP_IMAGE = "cryphos-app:latest"
 _GENERATED = ("DB_PASSWORD", "DJANGO_SECRET_KEY")
 
@@ -38,14 +39,14 @@ def ensure_env(stack_dir: Path = STACK_DIR) -> Path:
     return env
 
 
-def load(project: str, path: Path = COMPOSE_PATH) -> ComposeFile:
-    """The stack's compose file for ``project``, interpolated from ``stack/.env`` and the environment.
+def load(project: str, *overrides: Path) -> ComposeFile:
+    """Compose's model of ``stack/docker-compose.yaml`` (merged with ``overrides``, as ``-f``) for ``project``.
 
     ``DB_PORT`` and ``BACKEND_PORT`` are the learner's (:func:`helpers.ports.course_ports`): they win over the
     values in ``.env``, as a variable set in the shell wins there for Compose.
     """
-    ensure_env(path.parent)
-    return compose_file.load(path, project=project, environ=port_environ())
+    ensure_env(STACK_DIR)
+    return compose_file.load(COMPOSE_PATH, *overrides, project=project, environ=port_environ())
 
 
 def port_environ() -> dict[str, str]:

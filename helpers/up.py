@@ -23,7 +23,7 @@ from docker.errors import ImageNotFound, NotFound
 from docker.models.containers import Container
 
 from . import naming
-from .compose_file import ComposeFile, depends_on_conditions, go_string
+from .compose_file import ComposeFile, depends_on_conditions
 from .engine import client
 from .errors import CourseError
 from .project import CleanupReport, Project, cleanup
@@ -37,23 +37,18 @@ WaitHook = Callable[[str, str, str, float, float], None]
 
 
 def order(compose: ComposeFile, services: Iterable[str] | None = None) -> list[str]:
-    """Services (and, transitively, their dependencies) in an order where each comes after what it depends on."""
-    wanted = list(services or compose.services)
+    """Services (and, transitively, their dependencies) in an order where each comes after what it depends on.
+
+    (Compose refuses a file whose depends_on forms a cycle, so there is none here.)"""
     done: list[str] = []
-    visiting: set[str] = set()
 
     def visit(name: str) -> None:
-        if name in done:
-            return
-        if name in visiting:
-            raise CourseError(f"depends_on forms a cycle through service '{name}'.", "remove one of the links.")
-        visiting.add(name)
-        for dep in depends_on_conditions(compose.services[name]):
-            visit(dep)
-        visiting.discard(name)
-        done.append(name)
+        if name not in done:
+            for dep in depends_on_conditions(compose.services[name]):
+                visit(dep)
+            done.append(name)
 
-    for name in wanted:
+    for name in services or compose.services:
         visit(name)
     return done
 
@@ -65,7 +60,7 @@ def _networks_and_volumes(compose: ComposeFile, project: str) -> None:
     engine = client()
     for key, spec in (compose.volumes or {}).items():
         name = volume_name(compose, project, key)
-        if go_string((spec or {}).get("external", False)) == "true":
+        if (spec or {}).get("external"):
             try:
                 engine.volumes.get(name)
             except NotFound:

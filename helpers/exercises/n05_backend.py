@@ -1,8 +1,8 @@
 """Exercise checks for ``05_backend.ipynb``: a collector service that cannot import its own package.
 
 The exercise gives the ``klines_socket`` service of the stack as a YAML snippet with one key missing
-(``PYTHONPATH: /app`` under ``environment:``). The learner fixes the snippet; :func:`with_service` puts it into the
-stack's compose file (read as Compose reads a file), and ``helpers.up.up`` starts it with its dependencies.
+(``PYTHONPATH: /app`` under ``environment:``). The learner fixes the snippet; :func:`with_service` merges it over the
+stack's compose file, as Compose merges ``-f base -f override``, and ``helpers.up.up`` starts it with its dependencies.
 
 :func:`check` inspects the live ``klines_socket`` container: its ``Config.Env``, ``Config.WorkingDir`` and mounts,
 its log (the collector's first line names the Redis it pushes to; a failed import ends the log with
@@ -11,16 +11,14 @@ its log (the collector's first line names the Redis it pushes to; a failed impor
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import re
+from pathlib import Path
 from typing import Any
 
-import yaml
 from docker.models.containers import Container
 
 from .. import compose_file
-from ..compose_file import ComposeError, ComposeFile
+from ..compose_file import ComposeFile
 from ..errors import WaitTimeout
 from ..project import Project
 from ..wait import state_of, wait_exited, wait_log
@@ -33,36 +31,21 @@ STARTED = "pushing to " + LIST_KEY  # the collector's first log line: "pid 1 pus
 _RETRY = " Then run the exercise cell again, and this check."
 
 
-def with_service(base: ComposeFile, text: str) -> ComposeFile:
-    """``base`` with the service(s) of ``text`` (YAML: the service name, then its keys) added or replaced.
+def with_service(base: ComposeFile, text: str, override_path: str | Path | None = None) -> ComposeFile:
+    """``base`` with the service(s) of ``text`` (YAML: the service name, then its keys) in place of its own.
 
-    The snippet is read as Compose reads the file it would be part of: YAML 1.2, ``${VARIABLES}`` filled from the
-    same ``.env`` and environment, relative paths from the compose file's folder, then checked.
+    Compose merges it: the snippet goes under ``services:`` in an override file (``override_path``), each service
+    tagged ``!override`` (Compose's tag that replaces a whole entry instead of merging into it), and Compose reads
+    ``-f <stack's file> -f <override>``: the same ``.env``, paths from the stack's folder, Compose's own checks.
+    ``override_path`` defaults to ``_work/<project>/klines_socket.override.yaml`` (beside the notebooks: git-ignored).
     """
-    try:
-        parsed = yaml.load(text, Loader=compose_file._ComposeYAMLLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ComposeError(
-            f"the service snippet does not parse{where}: {getattr(exc, 'problem', None) or exc}",
-            "YAML goes by indentation: keys of one mapping line up exactly (spaces, never tabs), and every "
-            "`key:` is followed by a space. Compare your line with the ones above it.") from None
-    if not isinstance(parsed, dict) or not parsed or not all(isinstance(v, dict) for v in parsed.values()):
-        raise ComposeError("the snippet must be one service: its name on the first line, its keys indented below.",
-                           f"start it with `{SERVICE}:` and indent every key under it by two spaces.")
-    warnings: list[str] = []
-    used: set[str] = set()
-    services = compose_file._interpolate_tree(parsed, base.path.name, ("services",), base.env, warnings, used)
-    raw = copy.deepcopy(base.raw)
-    raw["services"].update(services)
-    written = copy.deepcopy(base.written)
-    written["services"].update(copy.deepcopy(parsed))
-    merged = dataclasses.replace(
-        base, services={**copy.deepcopy(base.services), **services}, raw=raw, written=written,
-        warnings=[*base.warnings, *warnings], referenced=base.referenced | used)
-    compose_file.validate(merged)
-    return merged
+    if override_path is None:
+        override_path = Path("_work") / base.project_name / "klines_socket.override.yaml"
+    lines = ["services:"]
+    for line in text.strip("\n").splitlines():
+        top = re.fullmatch(r"([A-Za-z0-9._-]+):\s*(#.*)?", line)
+        lines.append(f"  {top.group(1)}: !override" if top else f"  {line}")
+    return compose_file.merged(base, "\n".join(lines) + "\n", override_path)
 
 
 def _env(container: Container) -> dict[str, str]:

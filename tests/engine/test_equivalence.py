@@ -38,7 +38,7 @@ from docker.errors import NotFound
 import helpers as h
 from helpers import compose_cli, naming, stack, translate
 from helpers import up as helper_up
-from helpers.compose_file import ComposeFile, go_string
+from helpers.compose_file import ComposeFile
 
 pytestmark = pytest.mark.engine
 
@@ -124,7 +124,7 @@ def _remove_everything(project: str) -> None:
 
 def _has_healthcheck(spec: dict[str, Any]) -> bool:
     check = spec.get("healthcheck")
-    return bool(check) and go_string(check.get("disable", False)) != "true"
+    return bool(check) and not check.get("disable")
 
 
 def _wait_all_ready(project: str, compose: ComposeFile) -> None:

@@ -89,7 +89,7 @@ def test_container_name_and_the_project_name(seed: cf.ComposeFile) -> None:
     kwargs = tr.sdk_kwargs(seed, "liquidations", PROJECT)
     assert kwargs["name"] == f"{PROJECT}-liquidations"
     assert kwargs["networking_config"] == network_config(f"{PROJECT}-liquidations", "liquidations")
-    with pytest.raises(ComposeError, match=r"uses \$\{COMPOSE_PROJECT_NAME\} and was loaded for project") as info:
+    with pytest.raises(ComposeError, match=r"was read for project .lesson-x., not") as info:
         tr.sdk_kwargs(seed, "liquidations", "another-project")
     assert "project='another-project'" in info.value.hint
 
@@ -107,7 +107,7 @@ def test_a_build_only_service_runs_composes_default_tag(tmp_path: Path) -> None:
 def test_an_unknown_service(seed: cf.ComposeFile) -> None:
     with pytest.raises(ComposeError, match="has no service 'nope'") as info:
         tr.sdk_kwargs(seed, "nope", PROJECT)
-    assert "db, redis" in info.value.hint
+    assert "db" in info.value.hint and "redis" in info.value.hint
 
 
 # --- key by key ---------------------------------------------------------------------------------------------------
@@ -178,16 +178,18 @@ volumes:
 
 
 def test_named_and_external_volumes(tmp_path: Path) -> None:
-    compose = service(tmp_path, "image: x\nvolumes: [a:/a, b:/b, c:/c]",
-                      tail="volumes:\n  a:\n  b: {name: exact-name}\n  c: {external: true}\n")
-    assert tr.sdk_kwargs(compose, "web", PROJECT)["volumes"] == [f"{PROJECT}_a:/a:rw", "exact-name:/b:rw", "c:/c:rw"]
+    # (names of one letter would read as Windows drives: Compose takes `a:/a` for a path)
+    compose = service(tmp_path, "image: x\nvolumes: [va:/a, vb:/b, vc:/c]",
+                      tail="volumes:\n  va:\n  vb: {name: exact-name}\n  vc: {external: true}\n")
+    assert tr.sdk_kwargs(compose, "web", PROJECT)["volumes"] == [f"{PROJECT}_va:/a:rw", "exact-name:/b:rw",
+                                                                 "vc:/c:rw"]
 
 
 def test_the_small_keys(tmp_path: Path) -> None:
     compose = service(tmp_path, """
 image: x
 entrypoint: /usr/bin/env -- "a b"
-user: 999
+user: "999"
 hostname: web-host
 stop_signal: SIGINT
 tty: true
@@ -200,7 +202,7 @@ labels: [team=course, flag]
     assert (kwargs["user"], kwargs["hostname"], kwargs["stop_signal"]) == ("999", "web-host", "SIGINT")
     assert (kwargs["tty"], kwargs["init"]) == (True, True)
     assert kwargs["tmpfs"] == {"/run": "", "/cache": "size=1000"}
-    assert kwargs["labels"] == {"team": "course", "flag": "",
+    assert kwargs["labels"] == {"flag": "", "team": "course",
                                 **naming.container_labels(PROJECT, "web", config=compose.services["web"]),
                                 **tr.project_labels(compose, "web")}
 
@@ -259,9 +261,16 @@ def test_what_is_not_translated_is_refused_not_dropped(tmp_path: Path, body: str
 
 
 def test_keys_that_do_not_shape_the_container_are_accepted(tmp_path: Path) -> None:
-    compose = service(tmp_path, "image: x\npull_policy: never\nprofiles: [debug]\ndepends_on: [db]\nx-note: hi",
-                      tail="  db: {image: y}\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: x\n    pull_policy: never\n"
+                                           "    profiles: [debug]\n    depends_on: [db]\n    x-note: hi\n"
+                                           "  db: {image: y}\n")
+    compose = cf.load(tmp_path / "compose.yaml", environ={}, project=PROJECT, profiles=("debug",))
     assert set(tr.sdk_kwargs(compose, "web", PROJECT)) == {"image", "name", "labels", "network", "networking_config"}
+
+
+def test_a_service_of_a_profile_not_enabled_is_not_in_the_model(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web: {image: x, profiles: [debug]}\n  db: {image: y}\n")
+    assert list(cf.load(tmp_path / "compose.yaml", environ={}, project=PROJECT).services) == ["db"]
 
 
 # --- creating the container (the request is captured: no engine) --------------------------------------------------
@@ -341,12 +350,14 @@ def test_side_by_side_for_db(seed: cf.ComposeFile) -> None:
     assert rows["image"] == ("postgres:17", "image='postgres:17'")
     assert rows["restart"] == ("always", "restart_policy={'Name': 'always', 'MaximumRetryCount': 0}")
     written, sdk = rows["environment"]
-    assert "POSTGRES_PASSWORD: ${DB_PASSWORD}" in written.splitlines()  # a reference holds no secret: shown
+    assert "POSTGRES_PASSWORD: '******'" in written.splitlines() and PASSWORD not in written  # interpolated, masked
     assert "'POSTGRES_PASSWORD': '******'" in sdk and PASSWORD not in sdk
-    assert rows["ports"] == ("- 127.0.0.1:${DB_PORT:-5432}:5432", "ports={'5432/tcp': ('127.0.0.1', 5432)}")
+    assert rows["ports"][1] == "ports={'5432/tcp': ('127.0.0.1', 5432)}"
+    assert "host_ip: 127.0.0.1" in rows["ports"][0] and "target: 5432" in rows["ports"][0]  # Compose's long form
     assert rows["healthcheck"][1].startswith("healthcheck={'test': ['CMD-SHELL', 'pg_isready")
     added = [(written, sdk) for key, written, sdk in tr.side_by_side(seed, "db", PROJECT) if key == "(not in the file)"]
-    assert [sdk.split("=")[0] for _, sdk in added] == ["name", "labels", "network", "networking_config"]
+    assert [sdk.split("=")[0] for _, sdk in added] == ["name", "labels"]  # the network: Compose's model has it
+    assert rows["networks"][1].startswith("network='lesson-x_default'")
     labels = next(sdk for _, sdk in added if sdk.startswith("labels="))
     assert naming.SERVICE_LABEL in labels  # shown without the labels naming this machine's paths
     assert tr.WORKING_DIR_LABEL not in labels and str(seed.project_dir) not in labels
@@ -355,7 +366,7 @@ def test_side_by_side_for_db(seed: cf.ComposeFile) -> None:
 def test_side_by_side_for_backend(seed: cf.ComposeFile) -> None:
     rows = tr.side_by_side(seed, "backend", PROJECT)
     keys = [key for key, _, _ in rows]
-    assert keys[:4] == ["build", "image", "env_file", "depends_on"]
+    assert keys[:2] == ["build", "command"] and "env_file" not in keys  # Compose's model: sorted, env_file read
     text = repr(rows)
     assert PASSWORD not in text
     assert "dev only, not secret" not in text          # DJANGO_SECRET_KEY
@@ -369,7 +380,7 @@ def test_a_literal_secret_in_the_file_is_masked_where_it_is_written(tmp_path: Pa
     rows = tr.side_by_side(compose, "web", PROJECT)
     assert "tok-123" not in repr(rows) and "hunter2" not in repr(rows)
     written = next(w for key, w, _ in rows if key == "environment")
-    assert written == "- API_TOKEN=******\n- MODE=dev\n- Db_Password=******"
+    assert written == "API_TOKEN: '******'\nDb_Password: '******'\nMODE: dev"
     assert tr.sdk_kwargs(compose, "web", PROJECT)["environment"]["API_TOKEN"] == "tok-123"  # kwargs stay real
 
 
@@ -406,9 +417,9 @@ def test_show_displays_html_in_jupyter(seed: cf.ComposeFile, monkeypatch: pytest
 
 def test_side_by_side_with_only_an_env_file(seed: cf.ComposeFile) -> None:
     rows = tr.side_by_side(seed, "tg", PROJECT)
-    env_row = next(sdk for key, _, sdk in rows if key == "env_file")
-    assert env_row.startswith("environment gets {'DB_PASSWORD': '******'") and PASSWORD not in repr(rows)
-    assert not any(key == "(not in the file)" and sdk.startswith("environment") for key, _, sdk in rows)
+    env_row = next((written, sdk) for key, written, sdk in rows if key == "environment")  # env_file read into it
+    assert "DB_PASSWORD: '******'" in env_row[0] and "'DB_PASSWORD': '******'" in env_row[1]
+    assert PASSWORD not in repr(rows) and not any(key == "env_file" for key, _, _ in rows)
     assert next(sdk for key, _, sdk in rows if key == "stop_grace_period") == "stop_timeout=20"
 
 
