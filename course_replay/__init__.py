@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,25 +37,24 @@ T = TypeVar("T")
 
 
 @contextmanager
-def recording_proxy(out: str | Path, upstream: str = "unix:///run/docker.sock", **options: Any) -> Iterator[str]:
+def _serving(server: RecordingProxy | ReplayEngine) -> Iterator[str]:
+    """Start ``server``, yield its ``DOCKER_HOST``, stop it when the block ends."""
+    server.start()
+    try:
+        yield server.docker_host
+    finally:
+        server.stop()
+
+
+def recording_proxy(out: str | Path, upstream: str = "unix:///run/docker.sock",
+                    **options: Any) -> AbstractContextManager[str]:
     """Record everything sent to the yielded ``DOCKER_HOST`` into ``out``, written when the block ends."""
-    proxy = RecordingProxy(out, upstream, **options)
-    proxy.start()
-    try:
-        yield proxy.docker_host
-    finally:
-        proxy.stop()
+    return _serving(RecordingProxy(out, upstream, **options))
 
 
-@contextmanager
-def replay_engine(recording: str | Path, speed: float = 1.0, **options: Any) -> Iterator[str]:
+def replay_engine(recording: str | Path, speed: float = 1.0, **options: Any) -> AbstractContextManager[str]:
     """Serve ``recording`` (a file, or a folder of them) on the yielded ``DOCKER_HOST``."""
-    engine = ReplayEngine(recording, speed, **options)
-    engine.start()
-    try:
-        yield engine.docker_host
-    finally:
-        engine.stop()
+    return _serving(ReplayEngine(recording, speed, **options))
 
 
 def status(docker_host: str) -> dict[str, Any]:

@@ -75,15 +75,19 @@ def compose_command() -> tuple[str, ...]:
     )
 
 
-def compose(*args: str, project: str, files: list[Path], check: bool = True,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run ``docker compose -p PROJECT -f FILE... ARGS`` and return the finished process (text output)."""
-    argv = [*compose_command(), "-p", project]
+def compose(*args: str, project: str | None, files: list[Path], check: bool = True, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``docker compose [-p PROJECT] -f FILE... ARGS`` and return the finished process (text output).
+
+    ``env``: the environment Compose runs in (default: the learner's, :func:`helpers.stack.port_environ`)."""
+    argv = [*compose_command(), *(["-p", project] if project else [])]
     for f in files:
         argv += ["-f", str(f)]
-    from .stack import port_environ  # the learner's DB_PORT / BACKEND_PORT, as the helpers interpolate them
+    if env is None:
+        from .stack import port_environ  # the learner's DB_PORT / BACKEND_PORT, as the helpers interpolate them
 
-    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, env=port_environ())
+        env = port_environ()
+    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, env=env)
     if check and done.returncode != 0:
         raise CourseError(
             f"`docker compose {' '.join(args)}` failed (exit {done.returncode}):\n{done.stderr.strip()[-2000:]}",

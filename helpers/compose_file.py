@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dotenv
 
+from .compose_cli import compose
 from .errors import CourseError
 
 
@@ -112,22 +112,18 @@ def load(path: str | Path, *overrides: str | Path, project: str | None = None, e
     without it Compose takes COMPOSE_PROJECT_NAME, the file's ``name:`` or the folder's name. ``profiles``: the
     profiles to enable (``--profile``), as for ``docker compose --profile NAME up``.
     """
-    from .compose_cli import compose_command  # the Compose binary: `docker compose`, or the one beside Python
-
     files = [Path(p).absolute() for p in (path, *overrides)]
-    argv = [*compose_command(), *(["-p", project] if project else [])]
-    for f in files:
-        argv += ["-f", str(f)]
+    options: list[str] = []
     if env_file is False:
-        argv += ["--env-file", os.devnull]
+        options += ["--env-file", os.devnull]
     elif env_file is not True:
-        argv += ["--env-file", str(env_file)]
+        options += ["--env-file", str(env_file)]
     for profile in profiles:
-        argv += ["--profile", profile]
+        options += ["--profile", profile]
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR", "SYSTEMROOT")}
     env.update(os.environ if environ is None else environ)
-    done = subprocess.run([*argv, "config", "--format", "json"], capture_output=True, text=True, env=env,
-                          timeout=60, cwd=files[0].parent if files[0].parent.is_dir() else None)
+    done = compose(*options, "config", "--format", "json", project=project, files=files, check=False, timeout=60,
+                   env=env)
     warnings = [m.group(1).replace('\\"', '"') for m in re.finditer(r'level=warning msg="(.*)"', done.stderr)]
     if done.returncode != 0:
         message = "\n".join(line for line in done.stderr.strip().splitlines() if "level=warning" not in line)

@@ -74,6 +74,11 @@ def bindable(port: int) -> bool:
             return False
 
 
+def claimed(labels: dict[str, str]) -> dict[str, int]:
+    """The ports a ``ports`` course record (its labels) claims: ``{"DB_PORT": ..., "BACKEND_PORT": ...}``."""
+    return {var: int(labels.get(_LABEL[var], 0)) for var in PORT_VARS}
+
+
 def _use_engine() -> bool:
     return not os.environ.get("COURSE_REPLAY")  # a replayed recording holds no such calls
 
@@ -83,7 +88,7 @@ def _engine_view(engine: docker.DockerClient, learner: str) -> tuple[dict[str, i
     mine: dict[str, int] | None = None
     others: set[int] = set()
     for labels in records.find("ports", engine=engine):
-        ports = {var: int(labels.get(_LABEL[var], 0)) for var in PORT_VARS}
+        ports = claimed(labels)
         if labels.get(naming.LEARNER_LABEL) == learner:
             mine = ports
         else:

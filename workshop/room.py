@@ -23,6 +23,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from helpers import naming, records
+from helpers.ports import claimed
 from helpers.project import CleanupReport, cleanup
 
 STATS_WORKERS = 8
@@ -158,8 +159,7 @@ def snapshot(engine: docker.DockerClient, stats: bool = True) -> Room:
         if kind == "verdict":
             learner.answers.append(_answer(labels))
         elif kind == "ports":
-            learner.ports = {var: int(labels.get(f"io.compose-course.ports.{short}", 0))
-                             for var, short in (("DB_PORT", "db"), ("BACKEND_PORT", "backend"))}
+            learner.ports = claimed(labels)
         elif labels.get(naming.PROJECT_LABEL) and labels[naming.PROJECT_LABEL] not in with_containers:
             project = labels[naming.PROJECT_LABEL]
             learner.projects[project] = learner.projects.get(project, 0) + 1

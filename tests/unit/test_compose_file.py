@@ -38,7 +38,7 @@ def test_composes_message_comes_with_the_courses_hint(tmp_path: Path, slip: str)
     assert info.value.hint.startswith(hint), (slip, info.value.message, info.value.hint)
 
 
-def test_every_hint_is_reached_by_a_message_of_compose() -> None:
+def test_messages_of_other_shapes_get_their_own_hints() -> None:
     reached = {cf.hint_for(message) for message in [
         'service "a" refers to undefined volume data: invalid compose project',
         "validating x.yaml: services.a.depends_on.b.condition value must be one of 'service_started', ...",
