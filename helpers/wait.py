@@ -1,44 +1,56 @@
 """Waiting for a container, driven by the engine's event stream (no fixed sleeps).
 
-A wait subscribes to the container's events first, then checks the current state (so nothing that happens in
-between is missed), then re-checks on each event until the condition holds or the time runs out. A timeout raises
-:class:`~helpers.errors.WaitTimeout` with what was awaited, the state and health seen, the last log lines and a hint.
+A wait subscribes to the container's events (:class:`helpers.events.Follower`), then checks the current state (so
+nothing that happens in between is missed), then re-checks on each event until the condition holds or the time
+runs out. A timeout raises :class:`~helpers.errors.WaitTimeout` with what was awaited, the state and health seen,
+the last log lines and a hint.
 
-Used in every notebook that starts a container.
+Each wait is recorded in :data:`WAITS` (and, when ``COURSE_WAITS_FILE`` names a file, appended to it as a JSON
+line), so ``bench/waits.py`` can compare a notebook's wall time with the time its waits took.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from docker.models.containers import Container
 
-from .engine import client
+from . import events
+from .containers import state_of, summary
 from .errors import WaitTimeout
 
 Predicate = Callable[[dict[str, Any]], bool]
 
 
-def state_of(container: Container) -> dict[str, Any]:
-    """The container's ``State`` block, freshly read from the engine."""
-    container.reload()
-    return dict(container.attrs.get("State", {}))
+@dataclass(frozen=True)
+class Wait:
+    """One finished wait: what was awaited of whom (a container, a project), from when to when (``time.time()``)."""
+
+    awaited: str
+    who: str
+    started: float
+    ended: float
+    ok: bool
 
 
-def summary(state: dict[str, Any]) -> str:
-    """One line for a ``State`` block: ``running, health=healthy, exit code 0``."""
-    parts = [str(state.get("Status", "?"))]
-    health = (state.get("Health") or {}).get("Status")
-    if health:
-        parts.append(f"health={health}")
-    if state.get("Status") in ("exited", "dead"):
-        parts.append(f"exit code {state.get('ExitCode')}")
-    return ", ".join(parts)
+WAITS: list[Wait] = []
+
+
+def record(awaited: str, who: str | None, started: float, ok: bool) -> None:
+    """Note a wait that began at ``started`` (``time.time()``) and ends now."""
+    done = Wait(awaited, who or "", started, time.time(), ok)
+    WAITS.append(done)
+    if os.environ.get("COURSE_WAITS_FILE"):
+        with open(os.environ["COURSE_WAITS_FILE"], "a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(done)) + "\n")
 
 
 def _explain(container: Container, awaited: str, state: dict[str, Any], hint: str, waited: float) -> WaitTimeout:
@@ -71,35 +83,23 @@ def wait_until(
     ``give_up(State)`` returning True ends the wait early with the same detailed error (e.g. the container exited
     while we waited for healthy). Returns the (reloaded) container.
     """
-    engine = client()
-    started = time.monotonic()
-    events = engine.events(decode=True, filters={"container": container.id})
-    timer = threading.Timer(timeout, events.close)
-    timer.daemon = True
-    timer.start()
-    try:
-        state = state_of(container)
-        if predicate(state):
-            return container
-        if give_up and give_up(state):
-            raise _explain(container, awaited, state, hint, time.monotonic() - started)
+    changed = threading.Event()
+    started, began = time.monotonic(), time.time()
+    ok = False
+    with events.Follower(events.of_container(str(container.id)), lambda _event: changed.set(), name=f"wait-{awaited}"):
         try:
-            for _event in events:
+            while True:
+                changed.clear()
                 state = state_of(container)
                 if predicate(state):
+                    ok = True
                     return container
-                if give_up and give_up(state):
+                left = timeout - (time.monotonic() - started)
+                if (give_up and give_up(state)) or left <= 0:
                     raise _explain(container, awaited, state, hint, time.monotonic() - started)
-        except Exception as exc:  # the stream was closed by the timer, or broke
-            if isinstance(exc, WaitTimeout):
-                raise
-        state = state_of(container)
-        if predicate(state):  # the last event may have raced the timer
-            return container
-        raise _explain(container, awaited, state, hint, time.monotonic() - started)
-    finally:
-        timer.cancel()
-        events.close()
+                changed.wait(left)
+        finally:
+            record(awaited, container.name, began, ok)
 
 
 def _stopped_for_good(state: dict[str, Any]) -> bool:
@@ -178,7 +178,7 @@ def wait_log(container: Container, pattern: str, timeout: float = 60, since: dat
     earlier run). Raises :class:`WaitTimeout` with the last log lines when the time runs out or the container
     stops first. Used in 07 and 08 and their exercise checks.
     """
-    regex = re.compile(pattern)
+    regex, began = re.compile(pattern), time.time()
     stream = container.logs(stream=True, follow=True, since=since.timestamp() if since else None)
     timer = threading.Timer(timeout, stream.close)
     timer.daemon = True
@@ -191,6 +191,7 @@ def wait_log(container: Container, pattern: str, timeout: float = 60, since: dat
             for raw in lines:
                 line = raw.decode(errors="replace").rstrip("\r")
                 if regex.search(line):
+                    record(f"log line {pattern!r}", container.name, began, True)
                     return line
     except Exception:  # noqa: BLE001 - the timer closed the stream
         pass
@@ -202,6 +203,7 @@ def wait_log(container: Container, pattern: str, timeout: float = 60, since: dat
         tail = container.logs(tail=6).decode(errors="replace").rstrip().splitlines()
     except Exception:  # noqa: BLE001 - the container may be gone; the report must still be made
         state, tail = "gone (removed)", ["(no logs: the container is gone)"]
+    record(f"log line {pattern!r}", container.name, began, False)
     raise WaitTimeout(
         "\n".join([f"No log line of {container.name} matched {pattern!r}.", f"  state seen: {state}",
                     "  last log lines:", *[f"    {line}" for line in tail]]),

@@ -25,7 +25,7 @@ from typing import Any
 
 import docker
 
-from helpers import naming
+from helpers import events, naming
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("notebooks", "stack", "helpers", "workshop", "images", "solutions", "course_replay")
@@ -72,7 +72,7 @@ def run_learner(learner: str, notebooks: list[str], home: Path, timeout: int = 9
                 "-p", "LEARNER", learner, "--cwd", str(folder), "-k", "python3", "--no-progress-bar",
                 "--execution-timeout", str(timeout)]
         try:
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout * 3)
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout * 3, check=False)
             error = "" if done.returncode == 0 else _last_error(done.stderr)
         except subprocess.TimeoutExpired:
             error = f"papermill did not finish in {timeout * 3} s"
@@ -111,27 +111,18 @@ class Watch:
         self.engine, self.learners, self.stats, self.interval = engine, set(learners), stats, interval
         self.seen = Seen()
         self._stop = threading.Event()
-        self._events = engine.events(decode=True)
-        self._threads = [threading.Thread(target=self._follow, daemon=True),
-                         threading.Thread(target=self._sample, daemon=True)]
+        self._events = events.Follower({}, self.seen.events.append, engine=engine, name="workshop-load")
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> Watch:
-        for thread in self._threads:
-            thread.start()
+        self._events.start()
+        self._sampler.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._events.close()
-        for thread in self._threads:
-            thread.join(timeout=30)
-
-    def _follow(self) -> None:
-        try:
-            for event in self._events:
-                self.seen.events.append(event)
-        except Exception:  # noqa: BLE001 - the stream ends when closed
-            pass
+        self._sampler.join(timeout=30)
 
     def _sample(self) -> None:
         from workshop.room import usage
@@ -150,7 +141,7 @@ class Watch:
                     with ThreadPoolExecutor(max_workers=8) as pool:
                         used = list(pool.map(lambda c: _memory(c, usage), mine))
                     by: dict[str, int] = defaultdict(int)
-                    for c, value in zip(mine, used):
+                    for c, value in zip(mine, used, strict=True):
                         by[c.labels[naming.LEARNER_LABEL]] += value
                     self.seen.memory_peak = max(self.seen.memory_peak, sum(by.values()))
                     for who, value in by.items():
@@ -169,7 +160,7 @@ def _memory(container: Any, usage: Any) -> int:
 
 def owner(name: str, learners: set[str]) -> str | None:
     """Whose namespace a course name is in: ``03-db-ana_pgdata``, ``05-backend-ana-db-1``,
-    ``course-record-verdict-ana-03_db`` -> ``ana`` (None: nobody's, e.g. ``bridge`` or an anonymous volume).
+    ``course-record-verdict-ana-03_db_port`` -> ``ana`` (None: nobody's, e.g. ``bridge`` or an anonymous volume).
 
     A project is ``<lesson>-<learner>``; before the first ``_`` a name ends with ``-<learner>`` (volumes and
     networks ``<project>_<key>``) or holds ``-<learner>-`` (containers ``<project>-<service>-N``, records).

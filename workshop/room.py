@@ -23,8 +23,9 @@ import docker
 from docker.errors import APIError, NotFound
 
 from helpers import naming, records
+from helpers.containers import health
 from helpers.ports import claimed
-from helpers.project import CleanupReport, cleanup
+from helpers.project import CleanupReport, clean_course
 
 STATS_WORKERS = 8
 
@@ -137,7 +138,7 @@ def snapshot(engine: docker.DockerClient, stats: bool = True) -> Room:
     running = [c for c in containers if c.status == "running"]
     if stats and running:
         with ThreadPoolExecutor(max_workers=STATS_WORKERS) as pool:
-            samples = dict(zip((c.id for c in running), pool.map(_sample, running)))
+            samples = dict(zip((c.id for c in running), pool.map(_sample, running), strict=True))
     for c in containers:
         learner = of(c.labels)
         if learner is None:
@@ -146,7 +147,7 @@ def snapshot(engine: docker.DockerClient, stats: bool = True) -> Room:
         memory, cpu = samples.get(c.id, (None, None))
         learner.services.append(Service(
             c.labels.get(naming.PROJECT_LABEL, "-"), c.labels.get(naming.SERVICE_LABEL, "-"), c.name,
-            str(state.get("Status", c.status)), str((state.get("Health") or {}).get("Status", "-")),
+            str(state.get("Status", c.status)), "-" if health(c) == "none" else health(c),
             int(c.attrs.get("RestartCount", 0) or 0), memory, cpu))
     with_containers = {s.project for item in learners.values() for s in item.services}
     others: list[dict[str, str]] = [v.attrs.get("Labels") or {} for v in engine.volumes.list(filters=course)]
@@ -172,7 +173,7 @@ def snapshot(engine: docker.DockerClient, stats: bool = True) -> Room:
 
 def reset(learner: str, engine: docker.DockerClient) -> CleanupReport:
     """Remove all of one learner's course containers, networks, volumes and records (their ``./course clean``)."""
-    return cleanup(learner=naming.sanitize(learner), engine=engine)
+    return clean_course(naming.sanitize(learner), engine=engine)
 
 
 def _mib(value: int | None) -> str:
@@ -203,7 +204,8 @@ def render_text(room: Room) -> str:
         ports = (f" · ports db {item.ports['DB_PORT']} / backend {item.ports['BACKEND_PORT']}" if item.ports else "")
         passed = sum(a.passed for a in item.answers)
         lines.append(f"\n{item.learner} · {item.running} running of {len(item.services)} container(s) · "
-                     f"memory {_mib(item.memory if room.stats else None)} · CPU {_pct(item.cpu if room.stats else None)}"
+                     f"memory {_mib(item.memory if room.stats else None)} · "
+                     f"CPU {_pct(item.cpu if room.stats else None)}"
                      f" · exercises passed {passed} of {len(item.answers)} tried{ports}")
         by_project: dict[str, list[Service]] = defaultdict(list)
         for s in item.services:
@@ -228,7 +230,8 @@ def render_html(room: Room) -> str:
     parts = [f"<p><b>Room at {esc(room.taken_at)}</b>: {len(room.learners)} learner(s)</p>"]
     for item in room.learners:
         ports = f", ports db {item.ports['DB_PORT']} / backend {item.ports['BACKEND_PORT']}" if item.ports else ""
-        parts.append(f"<h4>{esc(item.learner)}: {item.running} running, memory {_mib(item.memory if room.stats else None)}, "
+        parts.append(f"<h4>{esc(item.learner)}: {item.running} running, "
+                     f"memory {_mib(item.memory if room.stats else None)}, "
                      f"CPU {_pct(item.cpu if room.stats else None)}{esc(ports)}</h4>")
         rows = "".join(
             f"<tr><td>{esc(s.project)}</td><td>{esc(s.service)}</td><td>{esc(s.state)}</td><td>{esc(s.health)}</td>"

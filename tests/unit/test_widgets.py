@@ -7,9 +7,13 @@ import queue
 import time
 
 import pytest
+from tqdm.notebook import tqdm as notebook_tqdm
 
-from helpers import dashboard
+from helpers import dashboard, images
+from helpers import progress as progress_module
+from helpers.containers import started_at
 from helpers.dashboard import Dashboard
+from helpers.images import BASE_IMAGE, Step
 from helpers.progress import ImageProgress
 
 PROJECT = "zz-stub-learner"
@@ -29,6 +33,10 @@ class StubContainer:
                       "Config": {"Image": image}, "Image": image_id,
                       "NetworkSettings": {"Ports": ports or {}}}
         self.calls = []
+
+    @property
+    def health(self):  # as docker-py's Container.health
+        return (self.attrs["State"].get("Health") or {}).get("Status", "unknown")
 
     def stop(self, timeout=10):
         self.calls.append("stop")
@@ -176,64 +184,92 @@ def test_dashboard_of_an_empty_project():
 def test_uptime_ports_and_engine_times():
     assert [dashboard.uptime_text(s) for s in (None, 5, 65, 7260)] == ["—", "5s", "1m 05s", "2h 01m"]
     assert dashboard.ports_text({}) == "—"
-    assert dashboard._since("0001-01-01T00:00:00Z") is None
-    t = dashboard._since("2020-01-01T00:00:10.5Z", now=1577836815.0)
-    assert t == pytest.approx(4.5)
-    assert dashboard._since("2020-01-01T01:00:10+01:00", now=1577836815.0) == pytest.approx(5.0)
+    assert dashboard._since(None) is None
+    running = StubContainer("web")
+    running.attrs["State"]["StartedAt"] = "2020-01-01T00:00:10.5Z"
+    assert dashboard._since(started_at(running), now=1577836815.0) == pytest.approx(4.5)
+    running.attrs["State"]["StartedAt"] = "2020-01-01T00:00:10.123456789Z"  # the engine's nanoseconds
+    assert started_at(running).microsecond == 123456
+    assert started_at(StubContainer("web", status="created")) is None
 
 
 # ------------------------------------------------------------------------------------------- image progress
-MESSAGES = [  # what helpers.images reports for: present, pulled, built stand-in
-    "[postgres:17] present (official)",
-    "[redis:8] not on the engine: pulling",
-    "[redis:8] 8a1e25ce7c4f Pull complete",
-    "[redis:8]  Status: Downloaded newer image for redis:8",
-    "[python:3.13-slim] not on the engine: pulling",
-    "[python:3.13-slim] pull failed: no registry",
-    "[base] debootstrap --variant=minbase trixie (about 30 s)",
-    "[python:3.13-slim] Step 4/13 : RUN apt-get update",
+STEPS = [  # what helpers.images reports for: present, pulled, built stand-in
+    Step("postgres:17", "present", "official"),
+    Step("redis:8", "pulling", "not on the engine"),
+    Step("redis:8", "pulling", "8a1e25ce7c4f Pull complete"),
+    Step("redis:8", "pulled"),
+    Step("python:3.13-slim", "pulling", "not on the engine"),
+    Step("python:3.13-slim", "failed", "no registry"),
+    Step(BASE_IMAGE, "building", "debootstrap --variant=minbase trixie (about 30 s)"),
+    Step(BASE_IMAGE, "built"),
+    Step("python:3.13-slim", "building", "Step 4/13 : RUN apt-get update"),
+    Step("python:3.13-slim", "built", "stand-in, labelled io.compose-course.standin=true"),
 ]
 
 
-def test_progress_prints_lines_outside_jupyter():
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_prints_a_line_per_step_and_no_bar_where_the_output_is_no_terminal() -> None:
     out = io.StringIO()
-    with ImageProgress(mode="text", out=out) as progress:
-        for m in MESSAGES:
-            progress(m)
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "[1/3 postgres:17] present (official)"
-    assert lines[3] == "[2/3 redis:8] Status: Downloaded newer image for redis:8"
-    assert lines[6] == "[3/3 python:3.13-slim] debootstrap --variant=minbase trixie (about 30 s)"
-    assert lines[-1] == "images: 3/3 ready"
-    assert progress.lines == MESSAGES
+    with ImageProgress(file=out) as progress:
+        for step in STEPS[:4]:
+            progress(step)
+        assert (progress.bar.n, progress.bar.total) == (2, 3)
+        for step in STEPS[4:]:
+            progress(step)
+    assert out.getvalue().splitlines() == [
+        "[1/3] postgres:17 present: official",
+        "[2/3] redis:8 pulling: not on the engine",
+        "[2/3] redis:8 pulling: 8a1e25ce7c4f Pull complete",
+        "[2/3] redis:8 pulled",
+        "[3/3] python:3.13-slim pulling: not on the engine",
+        "[3/3] python:3.13-slim failed: no registry",
+        "[3/3] compose-course/debian-base:trixie building: debootstrap --variant=minbase trixie (about 30 s)",
+        "[3/3] compose-course/debian-base:trixie built",
+        "[3/3] python:3.13-slim building: Step 4/13 : RUN apt-get update",
+        "[3/3] python:3.13-slim built: stand-in, labelled io.compose-course.standin=true",
+    ]
+    assert progress.bar.n == 3
 
 
-def test_progress_widget_bar_and_label():
-    progress = ImageProgress(mode="widget")
-    progress._shown = True  # no display() outside a kernel
-    assert progress.status() == "images: 0/3"
-    for m in MESSAGES[:4]:
-        progress(m)
-    assert progress.done == {"postgres:17", "redis:8"}
-    assert progress.bar.value == 200
-    for m in MESSAGES[4:]:
-        progress(m)
-    assert progress.label.value == "image 3/3: python:3.13-slim — Step 4/13"
-    assert progress.bar.value == 200 + int(100 * 3 / 13)
-    progress.finish({"postgres:17": "present", "redis:8": "pulled", "python:3.13-slim": "built stand-in"})
-    assert progress.bar.value == progress.bar.max == 300 and progress.bar.bar_style == "success"
-    assert progress.label.value.startswith("images: 3/3 ready (postgres:17 present, redis:8 pulled")
-    assert progress._repr_mimebundle_()["text/plain"] == "<ImageProgress: 3 images>"
+def test_progress_bar_names_the_image_and_its_step_in_a_terminal() -> None:
+    out = Terminal()
+    with ImageProgress(file=out) as progress:
+        for step in STEPS[:7]:
+            progress(step)
+        assert progress.bar.desc == "python:3.13-slim: " and progress.bar.n == 2
+        assert progress.bar.postfix == "compose-course/debian-base:trixie building: debootstrap --variant=minbase " \
+                                       "trixie (about 30 s)"  # the base image is no course image: named in full
+        for step in STEPS[7:]:
+            progress(step)
+        assert progress.bar.postfix == "built: stand-in, labelled io.compose-course.standin=true"
+    text = out.getvalue()
+    assert "\r[2/3] redis:8 pulled\n" in text  # the bar cleared, the line written, the bar drawn again
+    assert text.rsplit("\r", 1)[-1].startswith("images: 100%|##########| 3/3 [")  # the bar as it is left
 
 
-def test_progress_is_what_ensure_images_takes(monkeypatch):
-    from helpers import images
+def test_progress_in_jupyter_is_the_bar_alone_and_turns_red_on_failure(monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(progress_module, "tqdm", notebook_tqdm)
+    with pytest.raises(RuntimeError), ImageProgress() as progress:
+        for step in STEPS[:6]:
+            progress(step)
+        raise RuntimeError("no stand-in either")
+    desc, bar, postfix = progress.bar.container.children
+    assert (bar.value, bar.max, bar.bar_style) == (2, 3, "danger")
+    assert "python:3.13-slim" in desc.value and "failed:\u2007no\u2007registry" in postfix.value
+    assert "[3/3]" not in capsys.readouterr().out  # no lines: display() outside a kernel prints only the bar
 
-    seen = []
-    monkeypatch.setattr(images, "ensure_image", lambda image, progress: progress(f"[{image.ref}] present (x)")
-                        or seen.append(image.ref) or "present")
+
+def test_progress_is_what_ensure_images_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(images, "ensure_image",
+                        lambda image, progress: progress(Step(image.ref, "present")) or "present")
     out = io.StringIO()
-    progress = ImageProgress(mode="text", out=out)
-    assert images.ensure_images(progress=progress) == {r: "present" for r in progress.refs}
-    assert progress.done == set(progress.refs) and seen == progress.refs
-    assert out.getvalue().splitlines()[1] == "[2/3 redis:8] present (x)"
+    with ImageProgress(file=out) as progress:
+        assert images.ensure_images(progress) == {ref: "present" for ref in progress.refs}
+    assert progress.bar.n == progress.bar.total == 3
+    assert out.getvalue().splitlines()[1] == "[2/3] redis:8 present"
