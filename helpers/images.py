@@ -9,6 +9,9 @@
 
 A stand-in is never built over an image that is present, so it never shadows what a learner pulled.
 To replace a stand-in by the official image later: ``docker pull <image>`` (the tag moves to the real one).
+
+Progress is reported as :class:`Step` events to a ``progress`` callback: ``print`` gives plain lines,
+:class:`helpers.progress.ImageProgress` a bar (``python -m helpers.images`` and 00_preflight use it).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
@@ -36,7 +40,40 @@ DEBIAN_SUITE = "trixie"
 BASE_IMAGE = f"compose-course/debian-base:{DEBIAN_SUITE}"
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
-Progress = Callable[[str], None]
+Outcome = Literal["present", "pulled", "built"]  # the stages that end an image's work
+Stage = Literal[Outcome, "pulling", "failed", "building"]
+Kind = Literal["official", "stand-in", "missing"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of making ``ref`` available; ``str(step)`` is a readable line.
+
+    Stages: ``present`` (on the engine already; detail: official or stand-in), ``pulling`` (detail: the engine's
+    status of a layer), ``pulled``, ``failed`` (the pull failed; detail: the engine's reason; a stand-in build or
+    :class:`ImageUnavailable` follows), ``building`` (a stand-in, or the Debian base image it needs; detail: the
+    build step), ``built``.
+    """
+
+    ref: str
+    stage: Stage
+    detail: str = ""
+
+    @property
+    def done(self) -> bool:
+        """Whether this step ends the work on ``ref``."""
+        return self.stage in get_args(Outcome)
+
+    @property
+    def status(self) -> str:
+        """``"pulling: 8a1e25ce7c4f Pull complete"``: the stage, and the detail if any."""
+        return f"{self.stage}: {self.detail}" if self.detail else self.stage
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.status}"
+
+
+Progress = Callable[[Step], None]
 
 
 @dataclass(frozen=True)
@@ -63,12 +100,8 @@ def course_refs() -> list[str]:
     return [image.ref for image in COURSE_IMAGES] + [APP_IMAGE]
 
 
-def _print(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def describe(ref: str, engine: docker.DockerClient | None = None) -> str:
-    """``"missing"``, ``"stand-in"`` or ``"official"`` for an image reference on the engine. Used in 00_preflight."""
+def image_kind(ref: str, engine: docker.DockerClient | None = None) -> Kind:
+    """What the engine holds under ``ref``: ``"official"``, ``"stand-in"`` or ``"missing"``. Used by preflight."""
     engine = engine or client()
     try:
         image = engine.images.get(ref)
@@ -102,23 +135,24 @@ def _outdated_standin(image: CourseImage, engine: docker.DockerClient) -> bool:
     return is_standin(labels, image.ref) and labels.get(STANDIN_RECIPE_LABEL) != recipe_hash(image)
 
 
-def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> bool:
-    """Pull ``ref``, reporting each layer's status once (and the engine's reason when it fails); False on failure."""
+def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> str | None:
+    """Pull ``ref``, reporting each layer's status once; None once pulled, else the engine's reason."""
     repo, _, tag = ref.partition(":")
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     try:
         for event in engine.api.pull(repo, tag=tag or "latest", stream=True, decode=True):
             if "error" in event:
-                progress(f"[{ref}] pull failed: {event['error']}")
-                return False
-            key = (str(event.get("id", "")), str(event.get("status", "")))
-            if key not in seen and event.get("status") and "Downloading" not in key[1]:
-                seen.add(key)
-                progress(f"[{ref}] {key[0]} {key[1]}".replace("  ", " "))
-        return True
+                raise DockerException(event["error"])
+            detail = " ".join(str(event.get(key) or "") for key in ("id", "status")).strip()
+            if event.get("status") and "Downloading" not in detail and detail not in seen:
+                seen.add(detail)
+                progress(Step(ref, "pulling", detail))
     except (APIError, DockerException) as exc:
-        progress(f"[{ref}] pull failed: {str(exc).splitlines()[0][:160]}")
-        return False
+        reason = str(exc).splitlines()[0][:160]
+        progress(Step(ref, "failed", reason))
+        return reason
+    progress(Step(ref, "pulled"))
+    return None
 
 
 def _debian_mirror() -> str:
@@ -132,7 +166,7 @@ def _debian_mirror() -> str:
         text = src.read_text(errors="ignore")
         for url in re.findall(r"(?:^URIs:\s*|^deb\s+(?:\[[^]]*\]\s+)?)(\S+)", text, flags=re.M):
             if not url.rstrip("/").endswith("-security"):
-                return url
+                return str(url)
     raise ImageUnavailable(
         "Cannot find a Debian mirror to build the stand-in base image from.",
         "set COURSE_DEBIAN_MIRROR to a Debian mirror URL, or make the official images available "
@@ -145,7 +179,7 @@ def can_build_standins() -> bool:
     return sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("debootstrap") is not None
 
 
-def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = _print) -> str:
+def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = print) -> str:
     """Make the Debian base image the stand-ins build on (debootstrap + import), unless it exists."""
     engine = engine or client()
     try:
@@ -162,16 +196,17 @@ def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = 
     mirror = _debian_mirror()
     with tempfile.TemporaryDirectory(prefix="course-rootfs-") as tmp:
         rootfs, tarball = Path(tmp) / "rootfs", Path(tmp) / "rootfs.tar"
-        progress(f"[base] debootstrap --variant=minbase {DEBIAN_SUITE} (about 30 s)")
+        progress(Step(BASE_IMAGE, "building", f"debootstrap --variant=minbase {DEBIAN_SUITE} (about 30 s)"))
         run = subprocess.run(
             ["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(rootfs), mirror],
             capture_output=True,
             text=True,
+            check=False,  # its output goes into the error below
         )
         if run.returncode != 0:
             tail = "\n".join(run.stdout.splitlines()[-5:] + run.stderr.splitlines()[-5:])
             raise ImageUnavailable(f"debootstrap failed:\n{tail}", "check that the Debian mirror is reachable.")
-        progress("[base] importing the root file system into the engine")
+        progress(Step(BASE_IMAGE, "building", "importing the root file system into the engine"))
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
         engine.api.import_image_from_file(
             str(tarball),
@@ -182,11 +217,11 @@ def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = 
                 'CMD ["bash"]',
             ],
         )
-    progress(f"[base] {BASE_IMAGE} ready")
+    progress(Step(BASE_IMAGE, "built"))
     return BASE_IMAGE
 
 
-def build_standin(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = _print) -> None:
+def build_standin(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = print) -> None:
     """Build the local stand-in for ``image`` from Debian packages, labelled as a stand-in."""
     engine = engine or client()
     base = ensure_base(engine, progress)
@@ -196,7 +231,7 @@ def build_standin(image: CourseImage, engine: docker.DockerClient | None = None,
         bundle.write_bytes(HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.exists() else b"")
         labels = {STANDIN_LABEL: "true", STANDIN_FOR_LABEL: image.ref, STANDIN_FROM_LABEL: image.built_from,
                   STANDIN_RECIPE_LABEL: recipe_hash(image)}
-        progress(f"[{image.ref}] building local stand-in from {image.built_from}")
+        progress(Step(image.ref, "building", f"local stand-in from {image.built_from}"))
         try:
             for chunk in engine.api.build(
                 path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True, forcerm=True,
@@ -210,52 +245,60 @@ def build_standin(image: CourseImage, engine: docker.DockerClient | None = None,
                     )
                 line = str(chunk.get("stream", "")).strip()
                 if line.startswith("Step "):
-                    progress(f"[{image.ref}] {line[:110]}")
+                    progress(Step(image.ref, "building", line[:110]))
         except (BuildError, APIError) as exc:
-            raise ImageUnavailable(f"Building the stand-in for {image.ref} failed: {exc}", "see the log above.") from None
-    progress(f"[{image.ref}] stand-in ready (labelled {STANDIN_LABEL}=true)")
+            raise ImageUnavailable(f"Building the stand-in for {image.ref} failed: {exc}",
+                                   "see the log above.") from None
+    progress(Step(image.ref, "built", f"stand-in, labelled {STANDIN_LABEL}=true"))
 
 
-def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = _print) -> str:
-    """Make ``image`` available; returns ``"present"``, ``"pulled"`` or ``"built stand-in"``."""
+def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None,
+                 progress: Progress = print) -> Outcome:
+    """Make ``image`` available; returns the stage that ended its work: ``"present"``, ``"pulled"`` or ``"built"``.
+
+    One of :data:`COURSE_IMAGES` only: the app image the lessons run is built by :mod:`helpers.stack`.
+    """
     engine = engine or client()
-    state = describe(image.ref, engine)
-    if state == "stand-in" and _outdated_standin(image, engine):
-        progress(f"[{image.ref}] the stand-in's recipe changed since it was built: rebuilding it")
+    kind = image_kind(image.ref, engine)
+    if kind == "stand-in" and _outdated_standin(image, engine):
+        progress(Step(image.ref, "building", "the stand-in's recipe changed since it was built"))
         build_standin(image, engine, progress)
-        return "rebuilt stand-in"
-    if state != "missing":
-        progress(f"[{image.ref}] present ({state})")
+        return "built"
+    if kind != "missing":
+        progress(Step(image.ref, "present", kind))
         return "present"
-    progress(f"[{image.ref}] not on the engine: pulling")
-    if _pull(image.ref, engine, progress):
+    progress(Step(image.ref, "pulling", "not on the engine"))
+    reason = _pull(image.ref, engine, progress)
+    if reason is None:
         return "pulled"
     if not can_build_standins():
         raise ImageUnavailable(
-            f"Could not pull {image.ref} (the engine's reason is in the line above).",
+            f"Could not pull {image.ref}: {reason}",
             f"run `docker pull {image.ref}` in a terminal: it says whether you must sign in to Docker Desktop, hit "
             "Docker Hub's pull limit, or have no network. Local stand-ins are only for Linux machines that "
             "cannot reach any registry (they need root and debootstrap).",
         )
-    progress(f"[{image.ref}] no registry reachable: a local stand-in will be built")
     build_standin(image, engine, progress)
-    return "built stand-in"
+    return "built"
 
 
-def ensure_images(progress: Progress = _print) -> dict[str, str]:
+def ensure_images(progress: Progress = print) -> dict[str, Outcome]:
     """Provision every image in :data:`COURSE_IMAGES`. Used by ``./course`` and ``.ci/run``."""
     return {image.ref: ensure_image(image, progress=progress) for image in COURSE_IMAGES}
 
 
 def main() -> int:
-    """``python -m helpers.images``: provision the course's images, printing progress."""
+    """``python -m helpers.images``: provision the course's images, showing progress."""
+    from .progress import ImageProgress
+
     try:
-        result = ensure_images()
+        with ImageProgress() as progress:
+            result = ensure_images(progress)
     except Exception as exc:  # noqa: BLE001 - a command-line entry point reports, it does not trace back
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for ref, how in result.items():
-        print(f"{ref:20} {how} ({describe(ref)})")
+        print(f"{ref:20} {how} ({image_kind(ref)})")
     return 0
 
 

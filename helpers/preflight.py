@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import docker
 
-from .images import COURSE_IMAGES, describe
+from .images import COURSE_IMAGES, image_kind
 from .naming import STANDIN_FROM_LABEL, learner
 
 MISSING_IMAGE_FIX = ("in a workshop without internet: `./course bundle load FILE` with the bundle your instructor "
@@ -136,7 +136,7 @@ def check_images(engine: docker.DockerClient) -> list[Check]:
     """Each course image: official, local stand-in, or missing (with the fix)."""
     checks = []
     for image in COURSE_IMAGES:
-        state = describe(image.ref, engine)
+        state = image_kind(image.ref, engine)
         if state == "missing":
             checks.append(Check(image.ref, False, "missing", MISSING_IMAGE_FIX))
         elif state == "stand-in":

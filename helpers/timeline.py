@@ -15,13 +15,12 @@
   (an interval, e.g. "held back: waiting for db service_healthy" -- what an ``up`` helper records while a
   ``depends_on`` condition holds a service back).
 
-:meth:`Timeline.svg` draws a static SVG (states as coloured bands, events as glyphs, spans below); the object has
-``_repr_svg_``, so a cell that ends with ``tl`` shows the picture, also in a committed notebook on a static site.
-:meth:`Timeline.from_events` draws recorded data (``tl.events``, or raw engine events as the SDK decodes them).
+:meth:`Timeline.figure` draws it with matplotlib (states as coloured bands, events as markers, spans below); the
+object has ``_repr_png_``, so a cell that ends with ``tl`` shows the picture, also in an untrusted notebook and on
+GitHub or nbviewer. :meth:`Timeline.from_events` draws recorded data (``tl.events``, or raw engine events).
 
-**In a notebook under nbval** (which compares ``image/svg+xml`` outputs too, and the times vary from run to run):
-prove the claim in a compared cell with stable facts, and show the picture in a separate cell whose output is
-ignored::
+**In a notebook under nbval** (the times vary from run to run): prove the claim in a compared cell with stable
+facts, and show the picture in a separate cell whose output is ignored::
 
     print(tl.actions())            # {'db': ['create', 'start', 'healthy'], 'web': ['create', 'start']}: compared
 
@@ -37,7 +36,6 @@ Used in the notebooks on ``depends_on`` conditions, healthchecks and restart pol
 
 from __future__ import annotations
 
-import html
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -45,37 +43,27 @@ from contextlib import contextmanager
 from typing import Any
 
 import docker
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
-from . import naming
+from . import events, naming, pictures
 from .engine import client
 
 Entry = dict[str, Any]
 
 #: engine ``Action`` -> the short name used in :attr:`Timeline.events`
-ACTIONS: dict[str, str] = {
-    "create": "create",
-    "start": "start",
-    "health_status: healthy": "healthy",
-    "health_status: unhealthy": "unhealthy",
-    "die": "die",
-    "kill": "kill",
-    "stop": "stop",
-    "restart": "restart",
-    "destroy": "destroy",
-    "oom": "oom",
-    "pause": "pause",
-    "unpause": "unpause",
-}
+ACTIONS: dict[str, str] = {a: a for a in ("create", "start", "die", "kill", "stop", "restart", "destroy", "oom",
+                                            "pause", "unpause")}
+ACTIONS.update({"health_status: healthy": "healthy", "health_status: unhealthy": "unhealthy"})
 SIGNALS = {"9": "SIGKILL", "15": "SIGTERM", "2": "SIGINT", "1": "SIGHUP", "3": "SIGQUIT"}
 
-# colours (state bands and glyphs)
+# colours of the state bands (the glyphs' are in _GLYPHS)
 _BAND = {"created": "#d9d9d9", "running": "#9ecae1", "healthy": "#74c476", "unhealthy": "#fb6a4a", "paused": "#bcbddc"}
-_INK = "#252525"
 
 
 # ----------------------------------------------------------------------------------------------- normalising
-def _ns(raw: dict[str, Any]) -> int:
-    return int(raw.get("timeNano") or int(raw.get("time", 0)) * 1_000_000_000)
+_ns = events.time_ns
 
 
 def _is_raw(item: dict[str, Any]) -> bool:
@@ -168,7 +156,7 @@ def mark_restarts(entries: list[Entry]) -> list[Entry]:
     return entries
 
 
-def describe(entry: Entry) -> str:
+def word(entry: Entry) -> str:
     """A short stable word for an entry: ``start``, ``start (restarted)``, ``die 137``, ``kill SIGTERM``, ..."""
     action = entry["action"]
     if action == "die":
@@ -200,8 +188,7 @@ class Timeline:
         self.restart_counts: dict[str, int] = {}  # "<container id>@<timeNano>" of a start -> RestartCount then
         self._recorded: list[Entry] | None = None  # set by from_events
         self._lock = threading.Lock()
-        self._stream: Any = None
-        self._thread: threading.Thread | None = None
+        self._follower: events.Follower | None = None
         self.t0_ns: int = time.time_ns()
         self.end: float | None = None
         self.error: str | None = None
@@ -209,34 +196,24 @@ class Timeline:
     # -- recording
     def start(self) -> Timeline:
         """Subscribe to the project's container events; the time axis starts now."""
-        engine = self._engine or client()
-        self._engine = engine
-        self._stream = engine.events(decode=True, filters=self._filters())
+        self._engine = self._engine or client()
+        self._follower = events.Follower(events.of_project(self.project), self._on_event, engine=self._engine,
+                                         name=f"timeline-{self.project}").start()
         self.t0_ns = time.time_ns()
         self.end = None
-        self._thread = threading.Thread(target=self._follow, name=f"timeline-{self.project}", daemon=True)
-        self._thread.start()
         return self
 
-    def _filters(self) -> dict[str, Any]:
-        return {"label": [f"{naming.PROJECT_LABEL}={self.project}"], "type": ["container"]}
-
-    def _follow(self) -> None:
-        try:
-            for raw in self._stream:
-                if raw.get("Action") == "start":
-                    self._count_restarts(raw)
-                self._add([raw])
-        except Exception as exc:  # noqa: BLE001 - closed by stop(), or the engine went away
-            if self.end is None:
-                self.error = f"event stream ended: {type(exc).__name__}"
+    def _on_event(self, raw: dict[str, Any]) -> None:
+        if raw.get("Action") == "start":
+            self._count_restarts(raw)
+        self._add([raw])
 
     def _count_restarts(self, raw: dict[str, Any]) -> None:
         """Read the container's RestartCount now (tells a policy restart from ``docker start``)."""
         try:
-            info = self._engine.api.inspect_container(raw["id"])  # type: ignore[union-attr]
+            info = (self._engine or client()).api.inspect_container(raw["id"])
             self.restart_counts[_key(raw)] = int(info.get("RestartCount", 0))
-        except Exception:  # noqa: BLE001 - removed meanwhile: the heuristic decides
+        except docker.errors.NotFound:  # removed meanwhile: the heuristic decides
             pass
 
     def _awaiting_die(self) -> bool:
@@ -260,7 +237,7 @@ class Timeline:
         the order they send the two (Docker 26 reports ``stop`` a few ms before ``die``), and the timeline must not
         depend on it. The engine's history is read first, so a ``stop`` still in flight on the live stream counts.
         """
-        if self._stream is None:
+        if self._follower is None:
             return self
         self._merge_history(time.time_ns())
         deadline = time.monotonic() + settle
@@ -268,21 +245,17 @@ class Timeline:
             time.sleep(0.05)  # the live stream brings the die
         end_ns = time.time_ns()
         self.end = round((end_ns - self.t0_ns) / 1e9, 3)
-        self._stream.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._follower.close()
+        self.error = self._follower.ended
         self._merge_history(end_ns)  # what was in flight when the stream was closed
-        self._stream = None
+        self._follower = None
         return self
 
     def _merge_history(self, until_ns: int) -> None:
         """Add the engine's recorded events since the start, up to ``until_ns``, that the live stream lacks."""
         try:
-            since = max(self.t0_ns - 1_000_000_000, 0)
-            history = self._engine.events(decode=True, filters=self._filters(),  # type: ignore[union-attr]
-                                          since=_stamp(since), until=_stamp(until_ns))
-            self._add([raw for raw in history if _ns(raw) >= self.t0_ns])
-        except Exception:  # noqa: BLE001 - the live stream already has nearly everything
+            self._add(events.history(events.of_project(self.project), self.t0_ns, until_ns, self._engine))
+        except docker.errors.DockerException:  # the live stream already has nearly everything
             pass
 
     def _add(self, events: list[dict[str, Any]]) -> None:
@@ -356,14 +329,14 @@ class Timeline:
 
     def actions(self, service: str | None = None,
                 include_notes: bool = False) -> dict[str, list[str]] | list[str]:
-        """Each service's events in order, as :func:`describe` words: ``{"db": ["create", "start", "healthy"]}``.
+        """Each service's events in order, as :func:`word` words: ``{"db": ["create", "start", "healthy"]}``.
 
         With ``service``, that service's list. Stable from run to run; print this in a compared notebook cell.
         """
         result: dict[str, list[str]] = {s: [] for s in self.services}
         for entry in self.events:
             if entry.get("service") and (include_notes or entry["action"] not in ("mark", "span")):
-                result[entry["service"]].append(describe(entry))
+                result[entry["service"]].append(word(entry))
         result = {s: words for s, words in result.items() if words}
         return result.get(service, []) if service is not None else result
 
@@ -402,38 +375,40 @@ class Timeline:
         return tl
 
     # -- drawing
-    def svg(self, width: int = 760, title: str | None = None) -> str:
-        """The timeline as a self-contained static SVG document (a string)."""
-        return render_svg(self.events, width=width, end=self.end,
-                          title=title if title is not None else f"Timeline of {self.project}".strip())
+    def figure(self, title: str | None = None) -> Figure:
+        """The picture as a matplotlib figure (``tl.figure().savefig("timeline.png")``)."""
+        with pictures.style():
+            return draw(self.events, self.end, f"Timeline of {self.project}".strip() if title is None else title)
 
-    def _repr_svg_(self) -> str:
-        return self.svg()
+    def _repr_png_(self) -> bytes:
+        return pictures.png(self.figure())
 
     def __repr__(self) -> str:
         n = sum(1 for e in self.events if e["action"] not in ("mark", "span"))
         return f"<Timeline {self.project!r}: {n} engine events, services {self.services}>"
 
 
-def _stamp(ns: int) -> str:
-    """A time the engine's ``since``/``until`` accept, to the nanosecond (the SDK would round to seconds)."""
-    return f"{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}"
 
 
 # ----------------------------------------------------------------------------------------------- drawing
-def _nice_step(span: float, max_ticks: int = 10) -> float:
-    for step in (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600):
-        if span / step <= max_ticks:
-            return float(step)
-    return 3600.0 * max(1, round(span / 3600 / max_ticks))
-
-
-def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _text_width(text: str, size: float) -> float:
-    return len(text) * size * 0.58
+#: what a glyph stands for -> (marker, face colour, edge colour, size in points, text in the legend)
+_GLYPHS: dict[str, tuple[str, str, str, float, str]] = {
+    "create": ("o", "#ffffff", pictures.INK, 6, "create"),
+    "start": (">", "#006d2c", "#006d2c", 7, "start"),
+    "start (restarted)": (">", "#e6550d", "#e6550d", 7, "start by restart policy"),
+    "healthy": ("o", "#006d2c", "#ffffff", 8, "health: healthy"),
+    "unhealthy": ("o", "#a50f15", "#ffffff", 8, "health: unhealthy"),
+    "kill": ("D", "#756bb1", "#756bb1", 5, "kill (signal)"),
+    "die": ("X", "#a50f15", "#ffffff", 9, "die (exit code)"),
+    "oom": ("*", "#a50f15", "#a50f15", 10, "out of memory"),
+    "stop": ("s", pictures.INK, pictures.INK, 5, "stop"),
+    "restart": ("o", "#636363", "#636363", 5, "docker restart"),
+    "destroy": ("x", "#636363", "#636363", 6, "destroy"),
+    "mark": ("|", "#6a51a3", "#6a51a3", 14, "note"),
+}
+_SPAN = ("#fdd49e", "#e6550d", "#a63603")  # fill, edge, text
+_STATE = {"create": "created", "start": "running", "healthy": "healthy", "unhealthy": "unhealthy", "pause": "paused",
+          "unpause": "running"}
 
 
 def _bands(entries: list[Entry], t_end: float) -> list[tuple[float, float, str]]:
@@ -442,21 +417,16 @@ def _bands(entries: list[Entry], t_end: float) -> list[tuple[float, float, str]]
     state: dict[str, tuple[float, str]] = {}  # container -> (since, state)
 
     def close(key: str, t: float) -> None:
-        if key in state:
-            since, name = state.pop(key)
-            if t > since:
-                bands.append((since, t, name))
+        since, name = state.pop(key, (t, ""))
+        if t > since:
+            bands.append((since, t, name))
 
     for e in entries:
         key, t, action = e.get("container") or e["service"], float(e["t"]), e["action"]
-        new = {"create": "created", "start": "running", "healthy": "healthy", "unhealthy": "unhealthy",
-               "pause": "paused", "unpause": "running"}.get(action)
-        if new is not None:
+        if action in _STATE:
             close(key, t)
-            state[key] = (t, new)
-        elif action in ("die", "destroy", "oom"):
-            if action == "oom" and key in state:
-                continue
+            state[key] = (t, _STATE[action])
+        elif action in ("die", "destroy"):  # an oom is followed by its die
             close(key, t)
     for key in list(state):
         close(key, t_end)
@@ -472,177 +442,90 @@ def _place(lanes: list[list[tuple[float, float]]], a: float, b: float) -> int | 
     return None
 
 
-def render_svg(entries: list[Entry], width: int = 760, end: float | None = None, title: str = "") -> str:
-    """Draw timeline entries (see :attr:`Timeline.events`) as an SVG document string."""
-    services: list[str] = []
-    for e in entries:
-        if e.get("service") and e["service"] not in services:
-            services.append(e["service"])
+def _label(e: Entry) -> str:
+    """The text above an event: ``exit 137``, ``SIGTERM``, ``restarted``, a note's text, ..."""
+    action = e["action"]
+    words = {"die": f"exit {e.get('exit_code', '?')}", "kill": str(e.get("signal", "kill")),
+             "start": "restarted" if e.get("restarted") else "", "mark": str(e.get("text", ""))}
+    return words.get(action, action if action in ("restart", "oom", "unhealthy", "stop") else "")
+
+
+def draw(entries: list[Entry], end: float | None = None, title: str = "") -> Figure:
+    """Timeline entries (see :attr:`Timeline.events`) as a figure: a row per service, seconds from the start."""
+    services = list(dict.fromkeys(str(e["service"]) for e in entries if e.get("service")))
     times = [float(e["t"]) for e in entries] + [float(e["end"]) for e in entries if "end" in e]
     t_min = min([0.0, *times])
     t_max = max([end or 0.0, *times, t_min + 1.0])
-    left = max([90.0, *(_text_width(s, 12) + 16 for s in services)])
-    right, top = 40.0, 34.0 if title else 12.0
-    plot_w = width - left - right
+    left = max([60.0, *(pictures.text_width(s, 9, bold=True) + 16 for s in services)])
+    plot_w = pictures.WIDTH - left - 24
+    scale = plot_w / (t_max - t_min)  # pixels per second; y is in pixels from the top of the plot
 
-    def x(t: float) -> float:
-        return round(left + (t - t_min) / (t_max - t_min) * plot_w, 1)
+    def fit(t: float, w: float) -> float:  # where a label of width w that starts at t ends inside the picture
+        return min(t, t_min + (plot_w + 16 - w) / scale)
 
-    rows: list[str] = []
+    fig = pictures.figure(pictures.WIDTH, 100)  # its height is set once the rows are laid out
+    ax = fig.add_axes((0, 0, 1, 1))
     used: set[str] = set()
-    y0 = top
+    rows: list[float] = []
+    y = 31.0  # the row's middle: two lanes of labels above, its spans below
     for service in services:
         mine = [e for e in entries if e.get("service") == service]
-        band_y = y0 + 26
-        rows.append(f'<text x="{left - 8}" y="{band_y + 10}" text-anchor="end" font-size="12" font-weight="bold" '
-                    f'fill="{_INK}">{_esc(service)}</text>')
-        rows.append(f'<line x1="{left}" y1="{band_y + 6}" x2="{width - right}" y2="{band_y + 6}" stroke="#dddddd"/>')
+        ax.axhline(y, color="#dddddd", lw=0.8, zorder=0)
         for b0, b1, state in _bands([e for e in mine if e["action"] not in ("mark", "span")], t_max):
             used.add(state)
-            rows.append(f'<rect x="{x(b0)}" y="{band_y}" width="{max(x(b1) - x(b0), 1.0):.1f}" height="12" '
-                        f'fill="{_BAND[state]}"><title>{_esc(service)}: {state} {b0:g}-{b1:g} s</title></rect>')
-        span_lanes: list[list[tuple[float, float]]] = [[] for _ in range(4)]
-        n_span_lanes = 0
+            ax.add_patch(Rectangle((b0, y - 6), b1 - b0, 12, fc=_BAND[state], lw=0, zorder=1))
+        above: list[list[tuple[float, float]]] = [[], []]  # lanes of labels, in pixels
+        under: list[list[tuple[float, float]]] = [[], [], [], []]
+        below = 10.0
         for e in mine:
-            if e["action"] != "span":
-                continue
-            used.add("span")
-            x0, x1 = x(float(e["t"])), x(float(e["end"]))
-            rows.append(f'<rect x="{x0}" y="{band_y + 16}" width="{max(x1 - x0, 2.0):.1f}" height="8" '
-                        f'fill="#fdd49e" stroke="#e6550d" stroke-dasharray="3,2"><title>{_esc(e["text"])} '
-                        f'({float(e["t"]):g}-{float(e["end"]):g} s)</title></rect>')
-            w = _text_width(str(e["text"]), 10)
-            a = min(x0, width - 4 - w)
-            lane = _place(span_lanes, a, a + w)
-            if lane is None:
-                continue
-            n_span_lanes = max(n_span_lanes, lane + 1)
-            rows.append(f'<text x="{a:.1f}" y="{band_y + 35 + lane * 11}" font-size="10" '
-                        f'fill="#a63603">{_esc(e["text"])}</text>')
-        label_lanes: list[list[tuple[float, float]]] = [[], []]
-        for e in mine:
+            t = float(e["t"])
+            label = str(e.get("text", "")) if e["action"] == "span" else _label(e)
+            w = pictures.text_width(label, 7.5)
             if e["action"] == "span":
+                used.add("span")
+                ax.add_patch(Rectangle((t, y + 9), float(e["end"]) - t, 7, fc=_SPAN[0], ec=_SPAN[1], ls="--", lw=0.8))
+                x = (fit(t, w) - t_min) * scale
+                if (lane := _place(under, x, x + w)) is not None:
+                    ax.text(fit(t, w), y + 18 + 11 * lane, label, va="top", fontsize=7.5, color=_SPAN[2])
+                    below = max(below, 30.0 + 11 * lane)
                 continue
-            xe = x(float(e["t"]))
-            rows.append(_glyph(e, xe, band_y + 6))
-            used.add(e["action"] + (" (restarted)" if e.get("restarted") and e["action"] == "start" else ""))
-            label = _label(e)
-            w = _text_width(label, 10)
-            lane = _place(label_lanes, xe - w / 2, xe + w / 2) if label else None
-            if lane is not None:
-                colour = "#6a51a3" if e["action"] == "mark" else _INK
-                rows.append(f'<text x="{xe}" y="{band_y - 4 - lane * 11}" text-anchor="middle" font-size="10" '
-                            f'fill="{colour}">{_esc(label)}</text>')
-        y0 = band_y + 12 + (14 + 11 * n_span_lanes if n_span_lanes else 8)
-    bottom = max(y0, top + 40)
-    out: list[str] = []
-    step = _nice_step(t_max - t_min)
-    tick = step * int(t_min // step)
-    while tick <= t_max + 1e-9:
-        if tick >= t_min - 1e-9:
-            xt = x(tick)
-            out.append(f'<line x1="{xt}" y1="{top}" x2="{xt}" y2="{bottom}" stroke="#eeeeee"/>')
-            out.append(f'<text x="{xt}" y="{bottom + 14}" text-anchor="middle" fill="#555555">{tick:g}</text>')
-        tick = round(tick + step, 6)
-    out.append(f'<line x1="{left}" y1="{bottom}" x2="{width - right}" y2="{bottom}" stroke="#555555"/>')
-    out.append(f'<text x="{width - right}" y="{bottom + 28}" text-anchor="end" fill="#555555">'
-               f'seconds from the start</text>')
-    out.extend(rows)
-    for e in entries:  # marks across all rows
-        if e["action"] == "mark" and not e.get("service"):
-            xe = x(float(e["t"]))
-            out.append(f'<line x1="{xe}" y1="{top}" x2="{xe}" y2="{bottom}" stroke="#6a51a3" stroke-dasharray="4,3"/>')
-            out.append(f'<text x="{xe + 3}" y="{top + 9}" font-size="10" fill="#6a51a3">{_esc(e["text"])}</text>')
-    legend, legend_h = _legend(used, bottom + 46, 8.0, width - 8.0)
-    height = bottom + 46 + legend_h
-    head = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
-        f'viewBox="0 0 {width} {height:.0f}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
-        f'<rect x="0" y="0" width="{width}" height="{height:.0f}" fill="#ffffff"/>',
-    ]
-    if title:
-        head.append(f'<text x="8" y="20" font-size="14" font-weight="bold" fill="{_INK}">{_esc(title)}</text>')
-    return "\n".join([*head, *out, legend, "</svg>"])
-
-
-def _label(e: Entry) -> str:
-    action = e["action"]
-    if action == "die":
-        return f"exit {e.get('exit_code', '?')}"
-    if action == "kill":
-        return str(e.get("signal", "kill"))
-    if action == "start" and e.get("restarted"):
-        return "restarted"
-    if action in ("restart", "oom", "unhealthy", "stop"):
-        return action
-    if action == "mark":
-        return str(e.get("text", ""))
-    return ""
-
-
-def _glyph(e: Entry, cx: float, cy: float, with_tip: bool = True) -> str:
-    action = e["action"]
-    who = _esc(e.get("container") or e.get("service"))
-    tip = f"<title>{who}: {_esc(describe(e))} at {e['t']:g} s</title>" if with_tip else ""
-    if action == "create":
-        return f'<circle cx="{cx}" cy="{cy}" r="3.5" fill="#ffffff" stroke="{_INK}">{tip}</circle>'
-    if action == "start":
-        colour = "#e6550d" if e.get("restarted") else "#006d2c"
-        return (f'<path d="M{cx - 4:.1f},{cy - 6:.1f} L{cx + 5:.1f},{cy:.1f} L{cx - 4:.1f},{cy + 6:.1f} Z" '
-                f'fill="{colour}">{tip}</path>')
-    if action in ("healthy", "unhealthy"):
-        colour = "#006d2c" if action == "healthy" else "#a50f15"
-        return f'<circle cx="{cx}" cy="{cy}" r="5" fill="{colour}" stroke="#ffffff">{tip}</circle>'
-    if action in ("die", "oom"):
-        return (f'<path d="M{cx - 5:.1f},{cy - 5:.1f} L{cx + 5:.1f},{cy + 5:.1f} M{cx - 5:.1f},{cy + 5:.1f} '
-                f'L{cx + 5:.1f},{cy - 5:.1f}" stroke="#a50f15" stroke-width="2.5">{tip}</path>')
-    if action == "kill":
-        return (f'<path d="M{cx:.1f},{cy - 6:.1f} L{cx + 5:.1f},{cy:.1f} L{cx:.1f},{cy + 6:.1f} '
-                f'L{cx - 5:.1f},{cy:.1f} Z" fill="#756bb1">{tip}</path>')
-    if action == "stop":
-        return f'<rect x="{cx - 4.5:.1f}" y="{cy - 4.5:.1f}" width="9" height="9" fill="{_INK}">{tip}</rect>'
-    if action == "mark":
-        return (f'<line x1="{cx}" y1="{cy - 10:.1f}" x2="{cx}" y2="{cy + 8:.1f}" stroke="#6a51a3" '
-                f'stroke-width="2">{tip}</line>')
-    return f'<circle cx="{cx}" cy="{cy}" r="3" fill="#636363">{tip}</circle>'
-
-
-_LEGEND_ORDER = [
-    ("created", "created"), ("running", "running"), ("healthy", "healthy"), ("unhealthy", "unhealthy"),
-    ("paused", "paused"), ("span", "held back / waiting"),
-]
-_LEGEND_GLYPHS = [
-    ("create", "create"), ("start", "start"), ("start (restarted)", "start by restart policy"),
-    ("healthy", "health: healthy"), ("unhealthy", "health: unhealthy"), ("kill", "kill (signal)"),
-    ("die", "die (exit code)"), ("stop", "stop"), ("restart", "docker restart"), ("mark", "note"),
-]
-
-
-def _legend(used: set[str], y: float, x0: float, x_max: float) -> tuple[str, float]:
-    """The legend of what the picture uses, wrapped to fit; returns (svg, height)."""
-    parts: list[str] = []
-    x, line = x0, 0
-
-    def advance(w: float) -> float:
-        nonlocal x, line
-        if x + w > x_max and x > x0:
-            x, line = x0, line + 1
-        at = x
-        x += w
-        return at
-
-    for key, text in _LEGEND_ORDER:
-        if key in used:
-            at = advance(26 + _text_width(text, 11))
-            yy = y + line * 16
-            fill = _BAND.get(key, "#fdd49e")
-            parts.append(f'<rect x="{at:.1f}" y="{yy - 9:.1f}" width="14" height="10" fill="{fill}"/>')
-            parts.append(f'<text x="{at + 18:.1f}" y="{yy:.1f}" fill="#555555">{_esc(text)}</text>')
-    for key, text in _LEGEND_GLYPHS:
-        if key in used:
-            at = advance(24 + _text_width(text, 11))
-            yy = y + line * 16
-            entry: Entry = {"action": key.split(" ")[0], "t": 0, "restarted": "restarted" in key, "service": ""}
-            parts.append(_glyph(entry, at + 5, yy - 4, with_tip=False))
-            parts.append(f'<text x="{at + 14:.1f}" y="{yy:.1f}" fill="#555555">{_esc(text)}</text>')
-    return "\n".join(parts), (line + 1) * 16 + 4
+            key = "start (restarted)" if e["action"] == "start" and e.get("restarted") else e["action"]
+            if key in _GLYPHS:
+                used.add(key)
+                marker, face, edge, size, _ = _GLYPHS[key]
+                ax.plot(t, y, marker=marker, ms=size, mfc=face, mec=edge, mew=1.2, ls="none", zorder=3, clip_on=False)
+                x = (fit(t - w / 2 / scale, w) - t_min) * scale
+                if label and (lane := _place(above, x, x + w)) is not None:
+                    ax.text(t_min + x / scale, y - 9 - 11 * lane, label, va="bottom", fontsize=7.5,
+                            color=edge if key == "mark" else pictures.INK)
+        rows.append(y)
+        y += below + 33
+    notes = [e for e in entries if e["action"] == "mark" and not e.get("service")]
+    for e in notes:
+        used.add("mark")
+        ax.axvline(float(e["t"]), color=_GLYPHS["mark"][1], ls="--", lw=1, zorder=2)
+        label = f" {e.get('text', '')}"
+        ax.text(fit(float(e["t"]), pictures.text_width(label, 7.5)), 0, label, va="bottom", fontsize=7.5,
+                color=_GLYPHS["mark"][1])
+    handles: list[Patch | Line2D] = [Patch(fc=_BAND[s], label=s) for s in _BAND if s in used]
+    if "span" in used:
+        handles.append(Patch(fc=_SPAN[0], ec=_SPAN[1], ls="--", label="interval (see its label)"))
+    handles += [Line2D([], [], marker=m, ms=size, mfc=face, mec=edge, mew=1.2, ls="none", label=text)
+                for key, (m, face, edge, size, text) in _GLYPHS.items() if key in used]
+    plot_h, top = max(y - 29, 40.0), (30.0 if title else 8.0) + 14 * bool(notes)
+    bottom = 40.0 + 17 * -(-len(handles) // 4)  # the axis, then the legend's rows
+    height = top + plot_h + bottom
+    fig.set_size_inches(pictures.WIDTH / pictures.DPI, height / pictures.DPI)
+    ax.set_position((left / pictures.WIDTH, bottom / height, plot_w / pictures.WIDTH, plot_h / height))
+    ax.set(xlim=(t_min, t_max), ylim=(plot_h, 0))
+    ax.set_yticks(rows, services, fontsize=9, fontweight="bold")
+    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", labelsize=8, labelcolor=pictures.GREY)
+    ax.set_xlabel("seconds from the start", fontsize=8, color=pictures.GREY, loc="right")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(4 / pictures.WIDTH, 2 / height), ncol=4,
+               frameon=False, fontsize=8)
+    fig.text(8 / pictures.WIDTH, 1 - 8 / height, title, va="top", fontsize=11, weight="bold")
+    return fig

@@ -6,13 +6,15 @@ it while recording (``timeline_events``, with the spans an ``up``-like wait reco
 from __future__ import annotations
 
 import json
+import struct
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import matplotlib
 import pytest
+from matplotlib.text import Text
 
-from helpers import timeline
+from helpers import events, timeline
 from helpers.timeline import Timeline
 
 DATA = Path(__file__).parent / "data"
@@ -107,17 +109,61 @@ def test_spans_recorded_while_held_back(readiness):
     assert [e["text"] for e in tl.events if e["action"] == "mark"] == ["crash"]
 
 
-def test_svg_is_a_self_contained_picture(readiness):
+def texts(fig) -> list[str]:
+    return [t.get_text().strip() for t in fig.findobj(Text) if t.get_text().strip()]
+
+
+def rows(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_the_picture_of_a_recording(readiness):
     tl = Timeline.from_events(readiness["timeline_events"], project=readiness["project"], end=readiness["end"])
-    svg = tl._repr_svg_()
-    root = ET.fromstring(svg)
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    assert "href" not in svg and "<style" not in svg and "id=" not in svg  # no outside references or ids
-    text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
-    for word in ("db", "cache", "web", "exit 137", "restarted", "held back: waiting for db service_healthy",
-                 "seconds from the start", "Timeline of zz-timeline-learner"):
-        assert word in text
-    assert svg == tl.svg()  # same data, same picture
+    fig = tl.figure()
+    assert rows(fig) == tl.services == ["db", "cache", "web"]
+    words = texts(fig)
+    for word in ("exit 137", "restarted", "SIGKILL", "crash", "held back: waiting for db service_healthy",
+                 "held back: waiting for cache service_healthy", "seconds from the start",
+                 "Timeline of zz-timeline-learner"):
+        assert word in words
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [  # what the picture uses, and only that
+        "created", "running", "healthy", "interval (see its label)", "create", "start", "start by restart policy",
+        "health: healthy", "kill (signal)", "die (exit code)", "stop", "note"]
+    ax = fig.axes[0]
+    glyphs = [line for line in ax.lines if line.get_marker() != "None"]
+    assert len(glyphs) == sum(e["action"] != "span" for e in tl.events)  # each event and mark on its row
+    bands = sum(len(timeline._bands([e for e in tl.events if e["service"] == s and e["action"] not in ("mark", "span")],
+                                    readiness["end"])) for s in tl.services)
+    assert bands == 9 and len(ax.patches) == bands + 2  # created, running, healthy or running again; 2 spans
+    assert ax.get_xlim() == (0.0, readiness["end"])
+
+
+def test_the_png_is_deterministic_and_ignores_the_notebooks_style(readiness):
+    tl = Timeline.from_events(readiness["timeline_events"], project=readiness["project"], end=readiness["end"])
+    png = tl._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == 760 and 200 < height < 400
+    with matplotlib.rc_context({"font.size": 20, "axes.facecolor": "black", "lines.markersize": 30}):
+        assert tl._repr_png_() == png
+
+
+def test_rows_lined_up_as_in_lesson_08():
+    def lined_up(row: str, grace: float, died: float, killed: bool) -> list[dict]:
+        events = [{"t": 0.0, "service": row, "action": "mark", "text": "update started"},
+                  {"t": 0.1, "service": row, "action": "kill", "signal": "SIGTERM"},
+                  {"t": 0.1, "end": 0.1 + grace, "service": row, "action": "span", "text": f"grace period {grace} s"}]
+        if killed:
+            events.append({"t": 0.1 + grace, "service": row, "action": "kill", "signal": "SIGKILL"})
+        return [*events, {"t": died, "service": row, "action": "die", "exit_code": 137 if killed else 0}]
+
+    tl = Timeline.from_events(lined_up("grace 20 s", 20, 5.2, False) + lined_up("grace 2 s", 2, 2.2, True), "08-bot")
+    fig = tl.figure()
+    assert rows(fig) == ["grace 20 s", "grace 2 s"]
+    words = texts(fig)
+    assert {"grace period 20 s", "grace period 2 s", "exit 0", "exit 137", "SIGKILL"} <= set(words)
+    assert words.count("update started") == 2 and words.count("SIGTERM") == 2
+    assert fig.axes[0].get_xlim()[1] == 20.1  # to the end of the longest span
 
 
 def test_marks_spans_and_hold_without_an_engine():
@@ -129,9 +175,11 @@ def test_marks_spans_and_hold_without_an_engine():
     kinds = [(e["service"], e["action"]) for e in tl.events]
     assert ("web", "span") in kinds and (None, "mark") in kinds and ("api", "span") in kinds
     assert tl.actions() == {}  # annotations only: no engine events
-    svg = tl.svg()
-    assert "everything up" in svg and "held back" in svg
-    ET.fromstring(svg)
+    fig = tl.figure(title="")
+    assert rows(fig) == tl.services == ["api", "web"]  # the hold began at 0 s
+    assert {"everything up", "held back", "waiting"} <= set(texts(fig))
+    across = [line for line in fig.axes[0].lines if list(line.get_xdata()) == [2.0, 2.0]]
+    assert len(across) == 1  # a mark without a service: a line across all rows
 
 
 class _Stream:
@@ -159,7 +207,7 @@ class _Engine:
 
     def events(self, **kwargs):
         self.calls.append(kwargs)
-        return self.streams[len(self.calls) - 1]
+        return self.streams[min(len(self.calls), 2) - 1]  # the history is asked for twice
 
 
 def _raw(action, service, ns, **attrs):
@@ -183,7 +231,7 @@ def test_live_recording_merges_the_history_after_stopping():
 
 
 def test_engine_time_stamps_keep_nanoseconds():
-    assert timeline._stamp(1_700_000_000_000_000_123) == "1700000000.000000123"
+    assert events.stamp(1_700_000_000_000_000_123) == "1700000000.000000123"
 
 
 def _stop_before_die(raw: list[dict]) -> list[dict]:
