@@ -19,6 +19,10 @@ os.environ.setdefault("COURSE_LEARNER", "learner")
 # run as another COURSE_LEARNER (e.g. ws1 -> ws12) then never cleans up a concurrent default session's learners.
 TEST_LEARNERS = (os.environ["COURSE_LEARNER"], os.environ["COURSE_LEARNER"] + "2")
 
+# What pytest_collection_finish learns for pytest_sessionfinish, kept in the config's stash
+USES_ENGINE = pytest.StashKey[bool]()
+SNAPSHOT = pytest.StashKey[dict[str, dict[str, str]]]()
+
 
 def _engine():
     try:
@@ -77,28 +81,27 @@ def new_on_engine(before: dict[str, dict[str, str]], after: dict[str, dict[str, 
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config._course_uses_engine = _uses_engine(session)  # type: ignore[attr-defined]
-    engine = _engine() if session.config._course_uses_engine else None  # type: ignore[attr-defined]
+    session.config.stash[USES_ENGINE] = _uses_engine(session)
+    engine = _engine() if session.config.stash[USES_ENGINE] else None
     if engine is None:
         return
     import helpers
 
     for learner in TEST_LEARNERS:
-        report = helpers.cleanup(learner=learner, engine=engine)
+        report = helpers.clean_course(learner, engine=engine)
         if report.containers or report.networks or report.volumes:
             print(f"\nremoved leftovers of an earlier run ({learner}): {report}")
-    session.config._course_snapshot = engine_snapshot(engine)  # type: ignore[attr-defined]
+    session.config.stash[SNAPSHOT] = engine_snapshot(engine)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    engine = _engine() if getattr(session.config, "_course_uses_engine", False) else None
+    engine = _engine() if session.config.stash.get(USES_ENGINE, False) else None
     if engine is None:
         return
     import helpers
-
     from helpers import records
 
-    before = getattr(session.config, "_course_snapshot", None)
+    before = session.config.stash.get(SNAPSHOT, None)
     for learner in TEST_LEARNERS:  # the suite's own course records (verdicts of the checks it ran, port claims)
         records.forget(learner, engine)
     # Anything new on the engine, labelled or not (an anonymous volume, a helper container, a build's leftovers)
@@ -108,7 +111,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for line in new:
             print("  ", line)
         session.exitstatus = 1
-    leftovers = [helpers.cleanup(learner=learner, engine=engine) for learner in TEST_LEARNERS]
+    leftovers = [helpers.clean_course(learner, engine=engine) for learner in TEST_LEARNERS]
     left = [str(r) for r in leftovers if r.containers or r.networks or r.volumes]
     if left:
         print(f"\nFAILED: the suite left course resources behind (now removed): {'; '.join(left)}")

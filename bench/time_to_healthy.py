@@ -60,7 +60,7 @@ def clean(project: str) -> None:
     down for what carries only the course's labels, then the containers' anonymous volumes."""
     anonymous = _anonymous_volumes(project)
     _compose("down", "-v", "--remove-orphans", "--timeout", "5", project=project, check=False)
-    helper_up.down(project, volumes=True)
+    h.down(project, volumes=True)
     for name in anonymous:
         try:
             h.client().volumes.get(name).remove(force=True)
@@ -120,7 +120,7 @@ class ImageGuard:
             self.original = engine.images.get(stack.APP_IMAGE).id
         except ImageNotFound:
             raise SystemExit(f"{stack.APP_IMAGE} is not on the engine: build it first "
-                             "(python -c 'from helpers import stack; stack.ensure_image()').") from None
+                             "(python -c 'from helpers import stack; stack.build_app_image()').") from None
         self.before = {image.id for image in engine.images.list(all=True)}
         self.built: set[str] = set()
 

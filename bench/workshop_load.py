@@ -50,7 +50,7 @@ def round_of(n: int, notebooks: list[str], timeout: int, interval: float) -> dic
     engine = h.connect()
     learners = [f"bench{i}" for i in range(1, n + 1)]
     for learner in learners:
-        h.cleanup(learner=learner, engine=engine)
+        h.clean_course(learner, engine=engine)
     with tempfile.TemporaryDirectory(prefix="course-bench-") as workdir:
         started = time.monotonic()
         with load.Watch(engine, learners, stats=True, interval=interval) as watch:
@@ -58,7 +58,7 @@ def round_of(n: int, notebooks: list[str], timeout: int, interval: float) -> dic
         wall = time.monotonic() - started
     problems = load.cross_talk(watch.seen.events, watch.seen.ports, learners)
     for learner in learners:
-        h.cleanup(learner=learner, engine=engine)
+        h.clean_course(learner, engine=engine)
     failed = [f"{r.learner} {r.notebook}: {r.error}" for r in runs if not r.passed]
     return {"learners": n, "wall_s": round(wall, 1), "peak_total_mib": round(watch.seen.memory_peak / 2**20),
             "peak_per_learner_mib": round(max(watch.seen.memory_peak_by.values(), default=0) / 2**20),
@@ -83,7 +83,8 @@ def main() -> int:
         _log(f"  {r['wall_s']} s, peak {r['peak_total_mib']} MiB, all passed: {r['all_passed']}")
         for line in r["failed"] + r["cross_talk"]:
             _log(f"  ! {line}")
-    print(f"{'N':>3} {'wall s':>8} {'peak total MiB':>15} {'peak/learner MiB':>17} {'all passed':>11} {'cross-talk':>11}")
+    print(f"{'N':>3} {'wall s':>8} {'peak total MiB':>15} {'peak/learner MiB':>17} "
+          f"{'all passed':>11} {'cross-talk':>11}")
     for r in results:
         print(f"{r['learners']:>3} {r['wall_s']:>8} {r['peak_total_mib']:>15} {r['peak_per_learner_mib']:>17} "
               f"{str(r['all_passed']):>11} {len(r['cross_talk']):>11}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+from typing import Any
 
 import docker
 from docker.context import ContextAPI
@@ -38,7 +39,7 @@ def _system() -> str:
     return system
 
 
-def _where() -> tuple[str, dict[str, object]]:
+def _where() -> tuple[str, dict[str, Any]]:
     """Where to connect, as the docker CLI decides: DOCKER_HOST, else the current Docker context."""
     if os.environ.get("DOCKER_HOST"):
         return f"DOCKER_HOST={os.environ['DOCKER_HOST']}", {}
@@ -62,7 +63,7 @@ def connect(timeout: int = 60) -> docker.DockerClient:
     where, kwargs = _where()
     try:
         if kwargs:
-            new = docker.DockerClient(version="auto", timeout=timeout, **kwargs)  # type: ignore[arg-type]
+            new = docker.DockerClient(version="auto", timeout=timeout, **kwargs)
         else:
             new = docker.from_env(version="auto", timeout=timeout)
         new.ping()

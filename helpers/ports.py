@@ -48,7 +48,8 @@ def block_ports(block: int) -> dict[str, int]:
 
 
 def ports_of_block(ports: dict[str, int]) -> tuple[int, ...]:
-    """Every port a learner with these ports publishes: ``DB_PORT``, the exercise's ``DB_PORT + 1``, ``BACKEND_PORT``."""
+    """Every port a learner with these ports publishes: ``DB_PORT``, the exercise's ``DB_PORT + 1``,
+    ``BACKEND_PORT``."""
     return ports["DB_PORT"], ports["DB_PORT"] + 1, ports["BACKEND_PORT"]
 
 
@@ -126,7 +127,9 @@ def source(var: str) -> str:
 
 
 def _decide(learner: str, engine: docker.DockerClient | None) -> dict[str, int]:
-    mine, others, own = None, set(), set()
+    mine: dict[str, int] | None = None
+    others: set[int] = set()
+    own: set[int] = set()
     if _use_engine():
         try:
             from .engine import client

@@ -1,7 +1,7 @@
 """A learner's project on the engine: create labelled containers, networks and volumes, and clean them up by label.
 
 ``Project("05-db")`` is named ``05-db-<learner>``. Everything it creates carries Compose's labels and the course's
-labels (see :mod:`helpers.naming`), so ``docker compose -p 05-db-<learner> ps`` lists it, and :meth:`Project.cleanup`
+labels (see :mod:`helpers.naming`), so ``docker compose -p 05-db-<learner> ps`` lists it, and :meth:`Project.down`
 finds it again by label only, never by name. Creating a ``Project`` first removes what a crashed earlier run of the
 same lesson left behind.
 
@@ -26,12 +26,12 @@ from .errors import CourseError
 
 @dataclass
 class CleanupReport:
-    """What :func:`cleanup` removed, by kind."""
+    """What :func:`down` or :func:`clean_course` removed, by kind."""
 
     containers: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
-    records: list[str] = field(default_factory=list)  # course records (helpers.records): only a learner's cleanup
+    records: list[str] = field(default_factory=list)  # course records (helpers.records): clean_course only
 
     def __str__(self) -> str:
         n = len(self.containers), len(self.networks), len(self.volumes)
@@ -46,45 +46,24 @@ def _gone_or_going(exc: Exception) -> bool:
     return isinstance(exc, NotFound) or getattr(exc, "status_code", None) == 409
 
 
-def _filters(project: str | None, learner: str | None) -> list[str]:
-    labels = [f"{naming.COURSE_LABEL}=true"]
-    if project:
-        labels.append(f"{naming.PROJECT_LABEL}={project}")
-    if learner:
-        labels.append(f"{naming.LEARNER_LABEL}={learner}")
-    return labels
-
-
-def cleanup(
-    project: str | None = None,
-    learner: str | None = None,
-    engine: docker.DockerClient | None = None,
-    volumes: bool = True,
-) -> CleanupReport:
-    """Remove the course's containers, then networks, then (unless ``volumes=False``) volumes, selected by label.
-
-    ``project`` narrows to one project, ``learner`` to one learner; with neither, everything the course labelled
-    (the test suite uses that at its start and end). Anything without the course label is never touched.
-    ``volumes=False`` is ``docker compose down`` without ``-v``: the data stays.
-    Course records (:mod:`helpers.records`: exercise verdicts, port claims) carry no project label, so only a
-    cleanup without ``project`` removes them; they are reported as ``records``, not as volumes.
-    """
+def _remove_labelled(labels: list[str], volumes: bool, engine: docker.DockerClient | None) -> CleanupReport:
+    """Remove the containers (with their anonymous volumes), networks and (with ``volumes``) volumes that carry
+    all of ``labels``; course records among the volumes are reported as ``records``."""
     engine = engine or client()
-    labels = _filters(project, learner)
     report = CleanupReport()
     for container in engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True):
         try:
             # v=volumes: also the container's anonymous volumes (an image's VOLUME, e.g. redis's /data), as
             # `docker compose down -v` removes them; without it they would be left behind, unnamed and unlabelled
             container.remove(force=True, v=volumes)
-            report.containers.append(container.name)
+            report.containers.append(str(container.name))
         except (NotFound, APIError) as exc:  # removed meanwhile (auto-remove), or removal already in progress
             if not _gone_or_going(exc):
                 raise
     for network in engine.networks.list(filters={"label": labels}):
         try:
             network.remove()
-            report.networks.append(network.name)
+            report.networks.append(str(network.name))
         except (NotFound, APIError) as exc:
             if not _gone_or_going(exc):
                 raise
@@ -99,6 +78,20 @@ def cleanup(
     return report
 
 
+def down(project: str, volumes: bool = False, engine: docker.DockerClient | None = None) -> CleanupReport:
+    """``docker compose down`` of one project, by label: its containers and networks go; its volumes only with
+    ``volumes=True`` (``down -v``). Course records carry no project label: they stay."""
+    return _remove_labelled([f"{naming.COURSE_LABEL}=true", f"{naming.PROJECT_LABEL}={project}"], volumes, engine)
+
+
+def clean_course(learner: str | None = None, engine: docker.DockerClient | None = None) -> CleanupReport:
+    """Remove everything the course labelled for ``learner`` (every learner's when None): all projects, their
+    volumes, and the course records (:mod:`helpers.records`). ``./course clean`` and the test session use it;
+    anything without the course label is never touched."""
+    labels = [f"{naming.COURSE_LABEL}=true"] + ([f"{naming.LEARNER_LABEL}={learner}"] if learner else [])
+    return _remove_labelled(labels, True, engine)
+
+
 class Project:
     """One lesson's namespaced project. ``Project("05-db").run("db", "postgres:17", ...)``."""
 
@@ -107,7 +100,7 @@ class Project:
         self.lesson = lesson
         self.name = name or naming.project_name(lesson)
         if clean_start:
-            leftovers = cleanup(self.name)
+            leftovers = down(self.name, volumes=True)
             if leftovers.containers or leftovers.volumes or leftovers.networks:
                 print(f"Cleaned what an earlier run of {self.name} left: {leftovers}")
 
@@ -146,7 +139,8 @@ class Project:
                 "learner id (COURSE_LEARNER) so the course's names differ from yours.",
             )
 
-    def run(self, service: str, image: str, *, number: int = 1, network: str | None = "default", **kwargs: Any) -> Container:
+    def run(self, service: str, image: str, *, number: int = 1, network: str | None = "default",
+            **kwargs: Any) -> Container:
         """``client.containers.run(image, detach=True, **kwargs)`` with the project's name, labels and network.
 
         The container is named ``<project>-<service>-<number>`` (unless ``name=`` is given) and joins the project
@@ -175,15 +169,15 @@ class Project:
         found = client().containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         return sorted(found, key=lambda c: c.attrs.get("Created", ""))
 
-    def cleanup(self) -> CleanupReport:
-        """Remove everything of this project (containers, networks, volumes), by label."""
-        return cleanup(self.name)
+    def down(self, volumes: bool = False) -> CleanupReport:
+        """``docker compose down`` of this project (``volumes=True``: ``down -v``, the lesson's last cell)."""
+        return down(self.name, volumes)
 
     def __enter__(self) -> Project:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.cleanup()
+        self.down(volumes=True)
 
 
 def _explain_create_error(exc: APIError, name: str) -> Exception:
@@ -193,7 +187,8 @@ def _explain_create_error(exc: APIError, name: str) -> Exception:
         return CourseError(
             f"Cannot start {name}: a host port it publishes is already in use.\n({text})",
             "find who holds it with `docker ps --filter publish=PORT` or `ss -ltnp` (Linux) / `lsof -i :PORT` "
-            "(macOS) / `netstat -ano | findstr :PORT` (Windows; `netsh interface ipv4 show excludedportrange protocol=tcp` "
+            "(macOS) / `netstat -ano | findstr :PORT` (Windows; "
+            "`netsh interface ipv4 show excludedportrange protocol=tcp` "
             "lists ports Windows reserves); stop that, or choose another host port: stop JupyterLab, then e.g. "
             "`DB_PORT=15432 BACKEND_PORT=18000 ./course lab`.",
         )

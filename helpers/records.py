@@ -4,7 +4,7 @@ A record belongs to one learner (the course label and the learner label, as ever
 project, so a lesson's cleanup (by project) never selects it, while ``./course clean`` (by learner) removes it.
 The instructor reads every learner's records through the engine (``./course room``). Kinds in use:
 ``ports`` (the host ports chosen for a learner, :mod:`helpers.ports`) and ``verdict`` (the last answer of each
-exercise check, :mod:`helpers.exercises`). A volume's labels cannot change: a record is replaced, not edited.
+exercise check, :mod:`helpers.checks`). A volume's labels cannot change: a record is replaced, not edited.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ RECORD_LABEL = naming.RECORD_LABEL
 
 
 def volume_name(kind: str, learner: str, key: str) -> str:
-    """``course-record-verdict-ana-n03_db.check``: unique per learner, kind and key (a volume name's characters)."""
+    """``course-record-verdict-ana-03_db_port``: unique per learner, kind and key (a volume name's characters)."""
     return re.sub(r"[^a-zA-Z0-9_.-]", "_", f"course-record-{kind}-{learner}-{key}")
 
 
-def get(kind: str, key: str, learner: str | None = None, engine: docker.DockerClient | None = None) -> dict[str, str] | None:
+def get(kind: str, key: str, learner: str | None = None,
+        engine: docker.DockerClient | None = None) -> dict[str, str] | None:
     """The labels of one record, or None."""
     engine = engine or client()
     try:

@@ -56,7 +56,7 @@ def port_environ() -> dict[str, str]:
     return {**os.environ, **{var: str(port) for var, port in course_ports().items()}}
 
 
-def ensure_image(progress: Callable[[str], None] = print) -> str:
+def build_app_image(progress: Callable[[str], None] = print) -> str:
     """Build ``cryphos-app:latest`` from ``stack/`` (a cache hit when nothing changed); returns the image id.
 
     Learners build it in 01_image_and_container; tests and later notebooks call this so each can run alone.

@@ -356,9 +356,9 @@ def render_text(rows: list[tuple[str, str, str]], width: int = 110) -> str:
 
     lines = []
     for row in [HEADER, *rows]:
-        cells = [cell_lines(str(text), w) for text, w in zip(row, widths)]
+        cells = [cell_lines(str(text), w) for text, w in zip(row, widths, strict=True)]
         for i in range(max(len(cell) for cell in cells)):
-            parts = [(cell[i] if i < len(cell) else "").ljust(w) for cell, w in zip(cells, widths)]
+            parts = [(cell[i] if i < len(cell) else "").ljust(w) for cell, w in zip(cells, widths, strict=True)]
             lines.append(" | ".join(parts).rstrip())
         lines.append("-+-".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -7,7 +7,8 @@ A service starts only when each of its ``depends_on`` conditions holds (``servic
 that do not depend on each other start in parallel, one thread each, every wait driven by engine events.
 
 Because the labels are Compose's, ``docker compose -p PROJECT ps`` lists a stack built here and
-``docker compose -p PROJECT down`` removes it. Used in the stack notebooks and the equivalence test.
+``docker compose -p PROJECT down`` (or :func:`helpers.down`) removes it. Used in the stack notebooks and the
+equivalence test.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from . import naming
 from .compose_file import ComposeFile, depends_on_conditions
 from .engine import client
 from .errors import CourseError
-from .project import CleanupReport, Project, cleanup
+from .project import Project
 from .stack import cache_from
 from .timeline import Timeline
 from .translate import create_container, image_name, sdk_kwargs, volume_name
@@ -64,7 +65,8 @@ def _networks_and_volumes(compose: ComposeFile, project: str) -> None:
             try:
                 engine.volumes.get(name)
             except NotFound:
-                raise CourseError(f"External volume {name} does not exist.", f"create it: `docker volume create {name}`.") from None
+                raise CourseError(f"External volume {name} does not exist.",
+                                  f"create it: `docker volume create {name}`.") from None
         elif name == naming.resource_name(project, key):
             proj.volume(key)
         else:  # a volume with its own `name:`
@@ -74,7 +76,8 @@ def _networks_and_volumes(compose: ComposeFile, project: str) -> None:
                 engine.volumes.create(name, labels=proj.labels(**{naming.VOLUME_LABEL: key}))
 
 
-def build_images(compose: ComposeFile, services: list[str], project: str, progress: Callable[[str], None] = print) -> None:
+def build_images(compose: ComposeFile, services: list[str], project: str,
+                 progress: Callable[[str], None] = print) -> None:
     """Build each ``build:`` image once (Compose builds the service that has ``build:`` and tags it ``image:``)."""
     engine = client()
     built: set[str] = set()
@@ -118,7 +121,7 @@ def _await(dep: Container, condition: str, timeout: float) -> None:
         code = dep.attrs["State"]["ExitCode"]
         if code != 0:
             raise CourseError(f"{dep.name} exited with code {code}; a service waiting for it cannot start.",
-                              "read its logs: `docker logs " + dep.name + "`.")
+                              f"read its logs: `docker logs {dep.name}`.")
     else:
         raise CourseError(f"Unknown depends_on condition {condition!r}.", "use service_started, "
                           "service_healthy or service_completed_successfully.")
@@ -141,7 +144,7 @@ def up(
     "held back" span on the waiting service's row.
 
     Existing containers of the project are left as they are (this is ``up`` on a clean project; call
-    :func:`down` first to start over).
+    :func:`helpers.project.down` first to start over).
     """
     wanted = order(compose, services)
     _networks_and_volumes(compose, project)
@@ -179,8 +182,3 @@ def up(
     if errors:
         raise errors[0]
     return created
-
-
-def down(project: str, volumes: bool = False) -> CleanupReport:
-    """``docker compose down`` by label: containers and networks go; volumes only with ``volumes=True`` (``-v``)."""
-    return cleanup(project, volumes=volumes)

@@ -18,6 +18,7 @@ dependency layers come from the bundle. (Saving the chain along does not help on
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -115,7 +116,7 @@ def save(path: str | Path, engine: docker.DockerClient, refs: list[str] | None =
     if missing:
         raise BundleError(f"This engine lacks {', '.join(missing)}, so no bundle can be made of it.",
                           "make the images first: `./course images` (base images) and "
-                          "`python -c 'from helpers import stack; stack.ensure_image()'` (the app image).")
+                          "`python -c 'from helpers import stack; stack.build_app_image()'` (the app image).")
     path = Path(path)
     part = path.with_name(path.name + ".part")
     entries: list[Entry] = []
@@ -185,7 +186,7 @@ def verify(tar: tarfile.TarFile, entries: list[Entry], progress: Progress = prin
             digest = hashlib.sha256()
             data = tar.extractfile(member)
             assert data is not None
-            for chunk in iter(lambda: data.read(CHUNK), b""):
+            for chunk in iter(functools.partial(data.read, CHUNK), b""):
                 digest.update(chunk)
                 bar.update(len(chunk))
             if member.size != entry.size or digest.hexdigest() != entry.sha256:

@@ -16,9 +16,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,7 +67,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def sync_playwright():  # type: ignore[no-untyped-def]
+def sync_playwright() -> Callable[[], Any]:
     try:
         from playwright.sync_api import sync_playwright as factory
     except ImportError:
@@ -81,12 +82,12 @@ def engine_ready() -> None:
         import helpers
 
         helpers.connect(timeout=10)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - whatever stops the connection, the browser tests skip
         pytest.skip(f"no Docker engine: {str(exc).splitlines()[0]}")
 
 
 @pytest.fixture
-def browser_page(chromium_path: str, sync_playwright, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def browser_page(chromium_path: str, sync_playwright: Callable[[], Any], tmp_path: Path) -> Iterator[object]:
     """A page in a fresh headless Chromium profile (a persistent context in a new --user-data-dir)."""
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
@@ -181,7 +182,7 @@ def jupyter_lab(engine_ready: None, tmp_path: Path) -> Iterator[Lab]:
         try:  # graceful: the server shuts its kernels down too
             lab.api("shutdown", method="POST")
             process.wait(timeout=20)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - whatever failed in the graceful shutdown, stop the process anyway
             process.terminate()
             try:
                 process.wait(timeout=10)

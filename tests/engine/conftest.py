@@ -8,7 +8,7 @@ import pytest
 def app_image() -> str:
     from helpers import stack
 
-    return stack.ensure_image(progress=lambda _msg: None)
+    return stack.build_app_image(progress=lambda _msg: None)
 
 
 @pytest.fixture

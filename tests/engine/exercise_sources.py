@@ -22,3 +22,12 @@ def solution_code(solution: str) -> str:
     found = re.search(r"```python\n(.*?)```", (ROOT / "solutions" / solution).read_text(), re.DOTALL)
     assert found, f"{solution}: no ```python block"
     return found.group(1)
+
+
+def cell_defining(notebook: str, name: str) -> str:
+    """The source of the code cell of ``notebooks/<notebook>`` that defines the function ``name`` (lesson code the
+    exercise cell uses, e.g. 05's ``with_service``)."""
+    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and re.search(rf"^def {name}\(", c.source, re.MULTILINE)]
+    assert len(cells) == 1, f"{notebook}: expected one cell defining {name}(), found {len(cells)}"
+    return str(cells[0].source)

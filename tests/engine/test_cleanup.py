@@ -23,7 +23,7 @@ def test_learners_own_lookalikes_survive(client):
     try:
         made = project.run("db", "python:3.13-slim", name=name + "-course", command=["sleep", "60"])
         project.volume("data")
-        report = h.cleanup(learner=h.learner())  # all of this learner's course resources (others' are not ours)
+        report = h.clean_course(h.learner())  # all of this learner's course resources (others' are not ours)
         assert made.name in report.containers
         for kind, obj in (("containers", own), ("networks", own_net), ("volumes", own_vol)):
             obj.reload()  # raises NotFound if it was removed
@@ -42,11 +42,11 @@ def test_project_cleanup_is_scoped_to_one_learner(client, monkeypatch):
     assert theirs.name != mine.name
     c2 = theirs.run("app", "python:3.13-slim", command=["sleep", "60"])
     try:
-        assert str(theirs.cleanup()) == "removed 1 container(s), 1 network(s), 0 volume(s)"
+        assert str(theirs.down(volumes=True)) == "removed 1 container(s), 1 network(s), 0 volume(s)"
         c1.reload()
         assert c1.status == "running"
     finally:
-        mine.cleanup()
+        mine.down(volumes=True)
     assert not client.containers.list(all=True, filters={"id": c2.id})
 
 
@@ -69,7 +69,7 @@ def test_a_same_named_resource_of_the_learner_is_refused_not_used(client):
         assert "Hint:" in str(err.value)
         with pytest.raises(h.CourseError, match="network named zz-refuse-learner_default exists"):
             project.run("app", "python:3.13-slim", command=["true"])
-        project.cleanup()
+        project.down(volumes=True)
         own_vol.reload()
         own_net.reload()
     finally:
@@ -85,7 +85,7 @@ def test_cleanup_removes_the_anonymous_volumes_of_course_containers(client):
     anonymous = [m["Name"] for m in db.attrs["Mounts"] if m["Type"] == "volume"]
     try:
         assert len(anonymous) == 1 and len(anonymous[0]) == 64, db.attrs["Mounts"]
-        assert "removed 1 container(s)" in str(h.cleanup(learner=h.learner()))
+        assert "removed 1 container(s)" in str(h.clean_course(h.learner()))
         assert not client.volumes.list(filters={"name": anonymous[0]})
     finally:
         for volume in client.volumes.list(filters={"name": anonymous[0]}) if anonymous else []:

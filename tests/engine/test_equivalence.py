@@ -7,7 +7,7 @@ publish their host ports, and a 2-core machine is happier with one at a time):
    healthy (build=False: the image exists, and `docker compose up` without --build does not build it either);
 2. by Compose: ``docker compose -p P2 up -d --wait``.
 
-Each stack is inspected once all-healthy, then removed (``helpers.up.down(P, volumes=True)`` and
+Each stack is inspected once all-healthy, then removed (``helpers.down(P, volumes=True)`` and
 ``docker compose down -v``), and must leave nothing behind. Then, per service, the two are compared on what makes
 the container: image, command, entrypoint, environment, working dir, mounts, restart policy, healthcheck, stop
 timeout, port bindings, network aliases and Compose's labels. A difference fails with a per-service diff.
@@ -118,7 +118,7 @@ def _remove_everything(project: str) -> None:
     the helper's down (the course label) for whatever Compose did not see."""
     anonymous = _anonymous_volumes(project)
     _compose("down", "-v", "--remove-orphans", "--timeout", "5", project=project, check=False)
-    helper_up.down(project, volumes=True)
+    h.down(project, volumes=True)
     _remove_volumes(anonymous)
 
 
@@ -320,9 +320,9 @@ def test_helper_up_builds_what_compose_up_builds(projects: tuple[str, str]) -> N
                         + "\n".join(f"  {r['Service']}: {r['State']} {r['Health']}" for r in rows))
 
     anonymous = _anonymous_volumes(helper_project)  # none with the current redis:8; redis up to 8.2 declared /data
-    helper_up.down(helper_project, volumes=True)
+    h.down(helper_project, volumes=True)
     if left := _left_behind(helper_project, anonymous):
-        problems.append(f"helpers.up.down({helper_project!r}, volumes=True) left behind: {left}")
+        problems.append(f"helpers.down({helper_project!r}, volumes=True) left behind: {left}")
 
     # 2. By Compose, with the same host ports (the helper's stack is gone). --pull never: the images are local.
     started = time.monotonic()

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from docker.errors import ImageNotFound
+from exercise_sources import exercise_cell, solution_code
 
 import helpers as h
-from helpers.exercises import n01_image, n02_dns
-
-from exercise_sources import exercise_cell, solution_code
+from helpers.checks import ex01_collector_workdir, ex02_cache_alias
 
 pytestmark = pytest.mark.engine
 
@@ -31,36 +30,37 @@ TIMEOUT = 60
 def app_image(client):
     """cryphos-app:latest, built from stack/ the way notebook 01 builds it when it is not there yet."""
     try:
-        return client.images.get(n01_image.IMAGE)
+        return client.images.get(ex01_collector_workdir.IMAGE)
     except ImageNotFound:
-        image, _ = client.images.build(path=str(ROOT / "stack"), tag=n01_image.IMAGE, rm=True, timeout=1800)
+        image, _ = client.images.build(path=str(ROOT / "stack"), tag=ex01_collector_workdir.IMAGE, rm=True,
+                                       timeout=1800)
         return image
 
 
 def test_01_collector_workdir(client, app_image):
     project = h.Project("zz-ex01")
-    scope = {"h": h, "client": client, "project": project, "IMAGE": n01_image.IMAGE, "TIMEOUT": TIMEOUT}
+    scope = {"h": h, "client": client, "project": project, "IMAGE": ex01_collector_workdir.IMAGE, "TIMEOUT": TIMEOUT}
     try:
         exec(exercise_cell("01_image_and_container.ipynb"), scope)  # noqa: S102 - the committed exercise
-        before = n01_image.check_collector_workdir(project)
+        before = ex01_collector_workdir.check(project)
         assert not before.passed, str(before)
         assert "WorkingDir /app" in before.seen and "working_dir=\"/app/apis\"" in before.hint
         assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
         exec(solution_code("01_image_and_container.md"), scope)  # noqa: S102 - the committed solution
-        after = n01_image.check_collector_workdir(project)
+        after = ex01_collector_workdir.check(project)
         assert after.passed, str(after)
         assert str(after).startswith("PASSED") and "/app/apis" in after.seen
     finally:
-        project.cleanup()
+        project.down(volumes=True)
     assert not project.containers()
 
 
 def test_01_check_without_container_says_what_to_run(client):
     project = h.Project("zz-ex01-empty")
-    result = n01_image.check_collector_workdir(project)
+    result = ex01_collector_workdir.check(project)
     assert not result.passed and "run the exercise cell" in result.hint
-    project.cleanup()
+    project.down(volumes=True)
 
 
 def test_02_cache_alias(client):
@@ -69,17 +69,17 @@ def test_02_cache_alias(client):
     scope = {"h": h, "client": client, "project": project, "net": net, "TIMEOUT": TIMEOUT}
     try:
         exec(exercise_cell("02_names_and_dns.ipynb"), scope)  # noqa: S102 - the committed exercise
-        before = n02_dns.check_cache_alias(project, timeout=TIMEOUT)
+        before = ex02_cache_alias.check(project, timeout=TIMEOUT)
         assert not before.passed, str(before)
         assert "is on bridge only" in before.seen and "net.connect(kv, aliases=[\"cache\"])" in before.hint
         assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
         exec(solution_code("02_names_and_dns.md"), scope)  # noqa: S102 - the committed solution
-        after = n02_dns.check_cache_alias(project, timeout=TIMEOUT)
+        after = ex02_cache_alias.check(project, timeout=TIMEOUT)
         assert after.passed, str(after)
         assert f"resolves to {project.name}-kv-1" in after.seen
     finally:
-        project.cleanup()
+        project.down(volumes=True)
     assert not project.containers()
 
 
@@ -91,7 +91,7 @@ def test_02_alias_on_the_wrong_container_is_not_accepted(client):
         h.wait_running(decoy, timeout=TIMEOUT)
         kv = project.run("kv", "redis:8", network=None)
         h.wait_running(kv, timeout=TIMEOUT)
-        result = n02_dns.check_cache_alias(project, timeout=TIMEOUT)
+        result = ex02_cache_alias.check(project, timeout=TIMEOUT)
         assert not result.passed and "not to the container of service 'kv'" in result.seen
     finally:
-        project.cleanup()
+        project.down(volumes=True)

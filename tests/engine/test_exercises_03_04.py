@@ -11,7 +11,7 @@ import socket
 import pytest
 
 import helpers as h
-from helpers.exercises import n03_db, n04_restart
+from helpers.checks import ex03_db_port, ex04_restart_policy
 
 pytestmark = pytest.mark.engine
 
@@ -50,14 +50,14 @@ def _start_db(project: h.Project, **override):
 
 
 def test_03_no_db_yet(project03):
-    result = n03_db.check(project03, _free_port())
+    result = ex03_db_port.check(project03, _free_port())
     assert not result.passed and "run the exercise cell" in result.hint
 
 
 def test_03_untouched_exercise_is_not_yet(project03):
     port = _free_port()
     _start_db(project03, ports=None)
-    result = n03_db.check(project03, port)
+    result = ex03_db_port.check(project03, port)
     assert not result.passed
     assert result.seen == "the db publishes no port: only containers on its network can reach it."
     assert "'5432/tcp'" in result.hint and "HOST_IP:HOST_PORT:5432" in result.hint
@@ -67,12 +67,12 @@ def test_03_wrong_host_port_then_solution(project03):
     port = _free_port()
     other = next(p for p in iter(_free_port, None) if p != port)
     _start_db(project03, ports={"5432/tcp": ("127.0.0.1", other)})
-    result = n03_db.check(project03, port)
+    result = ex03_db_port.check(project03, port)
     assert not result.passed and "not at ALT_PORT" in result.seen
     assert "second item of the tuple" in result.hint
 
     _start_db(project03, ports={"5432/tcp": ("127.0.0.1", port)})  # solutions/03_db.md
-    result = n03_db.check(project03, port)
+    result = ex03_db_port.check(project03, port)
     assert result.passed, result
     assert str(result).startswith("PASSED: 5432/tcp is published on 127.0.0.1 only")
 
@@ -92,14 +92,14 @@ def test_03_wrong_host_port_then_solution(project03):
 )
 def test_03_binding_problems_are_named(ports, seen, hint):
     """The near misses of solutions/03_db.md, on the engine's own format (no container: nothing is published)."""
-    found = n03_db.binding_problem(ports, 5433)
+    found = ex03_db_port.binding_problem(ports, 5433)
     assert found is not None
     assert seen in found[0] and hint in found[1]
-    assert n03_db.binding_problem({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5433"}]}, 5433) is None
+    assert ex03_db_port.binding_problem({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5433"}]}, 5433) is None
 
 
 def test_03_postgres_answers_tells_postgres_from_nothing():
-    assert n03_db.postgres_answers("127.0.0.1", _free_port()) is False
+    assert ex03_db_port.postgres_answers("127.0.0.1", _free_port()) is False
 
 
 # --- 04_health_and_restart: the worker's restart policy -------------------------------------------------------------
@@ -122,7 +122,7 @@ def _start_worker(project: h.Project, policy: dict):
 
 
 def test_04_no_worker_yet(project04):
-    result = n04_restart.check(project04)
+    result = ex04_restart_policy.check(project04)
     assert not result.passed and "run the exercise cell" in result.hint
 
 
@@ -138,7 +138,7 @@ def test_04_no_worker_yet(project04):
 )
 def test_04_wrong_policies_are_not_yet(project04, policy, seen, hint):
     _start_worker(project04, policy)
-    result = n04_restart.check(project04)
+    result = ex04_restart_policy.check(project04)
     assert not result.passed
     assert seen in result.seen
     assert hint in result.hint and "run the exercise cell again" in result.hint
@@ -146,7 +146,7 @@ def test_04_wrong_policies_are_not_yet(project04, policy, seen, hint):
 
 def test_04_solution_passes(project04):
     _start_worker(project04, {"Name": "unless-stopped"})  # solutions/04_health_and_restart.md
-    result = n04_restart.check(project04)
+    result = ex04_restart_policy.check(project04)
     assert result.passed, result
     assert str(result) == ("PASSED: restart policy 'unless-stopped': back after a crash and after exit 0 "
                            "(RestartCount 2), still exited 3 s after `docker stop`.")
@@ -157,5 +157,5 @@ def test_04_solution_passes(project04):
 def test_04_check_on_a_stopped_worker_says_so(project04):
     worker = _start_worker(project04, {"Name": "unless-stopped"})
     worker.stop(timeout=5)
-    result = n04_restart.check(project04)
+    result = ex04_restart_policy.check(project04)
     assert not result.passed and "not running" in result.seen

@@ -10,13 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
+from exercise_sources import cell_defining, exercise_cell, solution_code
 
 import helpers as h
 from helpers import stack
-from helpers.exercises import n05_backend
-from helpers.up import down, up
-
-from exercise_sources import exercise_cell, solution_code
+from helpers.checks import ex05_pythonpath
+from helpers.up import up
 
 pytestmark = pytest.mark.engine
 
@@ -24,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 
-
-
+def with_service(base, text):
+    """The notebook's own with_service (the cell before the exercise), as the learner runs it."""
+    scope: dict = {}
+    exec(cell_defining("05_backend.ipynb", "with_service"), scope)  # noqa: S102 - the committed lesson code
+    return scope["with_service"](base, text)
 
 
 def lesson_compose(project: h.Project):
@@ -42,15 +44,15 @@ def project():
 
 
 def test_05_no_container_yet(project):
-    result = n05_backend.check(project, timeout=TIMEOUT)
+    result = ex05_pythonpath.check(project, timeout=TIMEOUT)
     assert not result.passed and "run the exercise cell" in result.hint
 
 
 def test_05_exercise_then_solution(project):
-    scope = {"h": h, "n05_backend": n05_backend, "cf": lesson_compose(project), "project": project,
-             "up": up, "down": down, "TIMEOUT": TIMEOUT}
+    scope = {"h": h, "cf": lesson_compose(project), "project": project, "up": up, "TIMEOUT": TIMEOUT}
+    exec(cell_defining("05_backend.ipynb", "with_service"), scope)  # noqa: S102 - the cell before the exercise
     exec(exercise_cell("05_backend.ipynb"), scope)  # noqa: S102 - the committed exercise
-    before = n05_backend.check(project, timeout=TIMEOUT)
+    before = ex05_pythonpath.check(project, timeout=TIMEOUT)
     assert not before.passed, str(before)
     assert "exited with code 1" in before.seen and "No module named 'apis'" in before.seen
     assert "no PYTHONPATH" in before.seen
@@ -58,7 +60,7 @@ def test_05_exercise_then_solution(project):
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
     exec(solution_code("05_backend.md"), scope)  # noqa: S102 - the committed solution
-    after = n05_backend.check(project, timeout=TIMEOUT)
+    after = ex05_pythonpath.check(project, timeout=TIMEOUT)
     assert after.passed, str(after)
     assert str(after) == (f"PASSED: {project.name}-klines_socket runs in /app/apis with PYTHONPATH=/app, imported "
                           "`apis`, and its records arrive in Redis database 1 (collected:klines_socket).")
@@ -92,10 +94,10 @@ def shared():
 def test_05_near_misses(shared, old, new, seen, hint):
     service = _fixed_service()
     assert old in service
-    exercise = n05_backend.with_service(lesson_compose(shared), service.replace(old, new))
-    down(shared.name)  # as the exercise cell does: start over, the volumes stay
+    exercise = with_service(lesson_compose(shared), service.replace(old, new))
+    shared.down()  # as the exercise cell does: start over, the volumes stay
     up(exercise, shared.name, services=["klines_socket"], build=False, progress=lambda _: None, timeout=TIMEOUT)
-    result = n05_backend.check(shared, timeout=TIMEOUT)
+    result = ex05_pythonpath.check(shared, timeout=TIMEOUT)
     assert not result.passed, str(result)
     assert seen in result.seen and hint in result.hint, str(result)
 
@@ -103,8 +105,8 @@ def test_05_near_misses(shared, old, new, seen, hint):
 def test_05_snippet_errors_are_explained(project):
     cf = lesson_compose(project)
     with pytest.raises(h.CourseError, match="yaml: line") as info:
-        n05_backend.with_service(cf, "klines_socket:\n  image: x\n   command: y\n")
+        with_service(cf, "klines_socket:\n  image: x\n   command: y\n")
     assert "YAML goes by indentation" in info.value.hint
     with pytest.raises(h.CourseError, match="additional properties 'workdir' not allowed") as info:
-        n05_backend.with_service(cf, "klines_socket:\n  image: cryphos-app:latest\n  workdir: /app\n")
+        with_service(cf, "klines_socket:\n  image: cryphos-app:latest\n  workdir: /app\n")
     assert "not in the Compose specification" in info.value.hint

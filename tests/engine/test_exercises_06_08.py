@@ -14,13 +14,12 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from exercise_sources import cell_defining, exercise_cell, solution_code
 
 import helpers as h
+from helpers.checks import ex06_depends_on, ex08_grace_period
 from helpers.compose_file import duration_ns
-from helpers.exercises import n06_depends_on, n08_grace
 from helpers.timeline import Timeline
-
-from exercise_sources import exercise_cell, solution_code
 
 pytestmark = pytest.mark.engine
 
@@ -54,31 +53,32 @@ def scope06(client, tmp_path):
     (tmp_path / ".env").write_text(f"DB_PASSWORD={secrets.token_urlsafe(18)}\n")
     scope = {"h": h, "client": client, "project": project, "work": tmp_path, "yaml": yaml, "TIMEOUT": TIMEOUT,
              "BASE": notebook_string("06_depends_on.ipynb", "BASE")}
+    exec(cell_defining("06_depends_on.ipynb", "settle"), scope)  # noqa: S102 - the notebook's settle and status
     try:
         yield scope
     finally:
-        project.cleanup()
+        project.down(volumes=True)
     assert not project.containers()
 
 
 def test_06_check_without_containers_says_what_to_run(client):
     project = h.Project("zz-ex06-empty")
-    result = n06_depends_on.check(project, Timeline(project))
+    result = ex06_depends_on.check(project, Timeline(project))
     assert not result.passed and "run the exercise cell" in result.hint
-    project.cleanup()
+    project.down(volumes=True)
 
 
 def test_06_exercise_then_solution(scope06):
     project = scope06["project"]
     exec(exercise_cell("06_depends_on.ipynb"), scope06)  # noqa: S102 - the committed exercise
-    before = n06_depends_on.check(project, scope06["exercise_tl"])
+    before = ex06_depends_on.check(project, scope06["exercise_tl"])
     assert not before.passed, str(before)
     assert before.seen == "backend started before db was healthy (db start -> backend start -> db healthy)."
     assert "service_started" in before.hint and "healthcheck passes" in before.hint
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
     exec(solution_code("06_depends_on.md"), scope06)  # noqa: S102 - the committed solution
-    after = n06_depends_on.check(project, scope06["exercise_tl"])
+    after = ex06_depends_on.check(project, scope06["exercise_tl"])
     assert after.passed, str(after)
     assert str(after) == ("PASSED: backend started after db was healthy (db start -> db healthy -> backend start); "
                           "its migrate applied market.0001_initial and it is healthy.")
@@ -89,7 +89,7 @@ def test_06_completed_successfully_on_a_database_never_starts_the_backend(scope0
                                                           "condition: service_completed_successfully")
     scope06["TIMEOUT"] = 8  # up() waits this long for db to exit, then gives up
     exec(cell, scope06)  # noqa: S102 - the exercise with another condition
-    result = n06_depends_on.check(scope06["project"], scope06["exercise_tl"])
+    result = ex06_depends_on.check(scope06["project"], scope06["exercise_tl"])
     assert not result.passed
     assert result.seen == "db exists but there is no backend container: `up` never started it."
     assert "service_completed_successfully" in result.hint and "one-shot" in result.hint
@@ -106,7 +106,7 @@ def scope08(client, tmp_path):
         h.wait_healthy(redis, timeout=TIMEOUT)
         yield {"h": h, "client": client, "project": project, "work": tmp_path, "TIMEOUT": TIMEOUT}
     finally:
-        project.cleanup()
+        project.down(volumes=True)
     assert not project.containers()
 
 
@@ -119,24 +119,24 @@ def _exercise08(grace_line: str | None) -> str:
 
 
 def test_08_check_without_bot_says_what_to_run(scope08):
-    result = n08_grace.check(scope08["project"])
+    result = ex08_grace_period.check(scope08["project"])
     assert not result.passed and "run the exercise cell" in result.hint
 
 
 def test_08_exercise_then_solution(scope08):
     project = scope08["project"]
     exec(exercise_cell("08_bot_grace_period.ipynb"), scope08)  # noqa: S102 - the committed exercise
-    before = n08_grace.check(project)
+    before = ex08_grace_period.check(project)
     assert not before.passed, str(before)
     assert before.seen == ("stop_grace_period 5 s (Config.StopTimeout 5): SIGTERM came just after a 12 s update "
                            "started; 5 s later the engine sent SIGKILL: exit 137, no 'done' line.")
     assert "Choose a grace period above 12 s" in before.hint and "run the exercise cell again" in before.hint
 
-    again = n08_grace.check(project)  # the check left the bot stopped
+    again = ex08_grace_period.check(project)  # the check left the bot stopped
     assert not again.passed and "not running" in again.seen
 
     exec(solution_code("08_bot_grace_period.md"), scope08)  # noqa: S102 - the committed solution
-    after = n08_grace.check(project)
+    after = ex08_grace_period.check(project)
     assert after.passed, str(after)
     assert str(after) == ("PASSED: stop_grace_period 15 s (Config.StopTimeout 15), updates of 12 s: SIGTERM came "
                           "during an update, the bot finished it ('update ... done') and exited 0 before the grace "
@@ -144,18 +144,18 @@ def test_08_exercise_then_solution(scope08):
 
 
 def test_08_without_grace_period_the_default_10s_is_too_short(scope08):
-    exec(_exercise08(None), scope08)  # noqa: S102
+    exec(_exercise08(None), scope08)  # noqa: S102 - the exercise without a grace period
     tg = scope08["project"].containers("tg")[-1]
     assert tg.attrs["Config"].get("StopTimeout") is None
-    result = n08_grace.check(scope08["project"])
+    result = ex08_grace_period.check(scope08["project"])
     assert not result.passed
     assert result.seen.startswith("no stop_grace_period (Config.StopTimeout not set: docker stop waits 10 s)")
     assert "exit 137" in result.seen and "Without stop_grace_period the engine waits 10 s" in result.hint
 
 
 def test_08_a_very_long_grace_period_is_not_accepted(scope08):
-    exec(_exercise08("5m"), scope08)  # noqa: S102
-    result = n08_grace.check(scope08["project"])
+    exec(_exercise08("5m"), scope08)  # noqa: S102 - the exercise with a 5 minute grace period
+    result = ex08_grace_period.check(scope08["project"])
     assert not result.passed
     assert "finished its 12 s update and exited 0, but the grace period is 300 s" in result.seen
     assert "at most 60 s" in result.hint
@@ -166,8 +166,8 @@ def test_08_wait_log_gives_up_when_the_container_exits(client):
     try:
         quick = project.run("quick", "python:3.13-slim", command=["python3", "-c", "print('only this')"])
         with pytest.raises(h.WaitTimeout) as caught:
-            n08_grace.wait_log(quick, "never printed", timeout=30)
+            h.wait_log(quick, "never printed", timeout=30)
         assert "only this" in str(caught.value) and "exited" in str(caught.value)
-        assert n08_grace.wait_log(quick, "only", timeout=5) == "only this"
+        assert h.wait_log(quick, "only", timeout=5) == "only this"
     finally:
-        project.cleanup()
+        project.down(volumes=True)

@@ -11,23 +11,18 @@ import re
 from pathlib import Path
 
 import pytest
+from exercise_sources import exercise_cell, solution_code
 
 import helpers as h
 from helpers import stack
+from helpers.checks import ex07_redis_url
+from helpers.checks.ex07_redis_url import parse_monitor_line
 from helpers.compose_file import duration_ns, parse_env_file
-from helpers.exercises import n07_workers
-from helpers.exercises.n07_workers import parse_monitor_line, wait_for_log
-
-from exercise_sources import exercise_cell, solution_code
 
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
-
-
-
-
 
 
 def with_environment(source: str, environment: str) -> str:
@@ -50,19 +45,18 @@ def project():
 
 
 def run(source: str, project: h.Project) -> None:
-    scope = {"project": project, "stack": stack, "parse_env_file": parse_env_file, "wait_for_log": wait_for_log,
-             "TIMEOUT": TIMEOUT}
+    scope = {"h": h, "project": project, "stack": stack, "parse_env_file": parse_env_file, "TIMEOUT": TIMEOUT}
     exec(source, scope)  # noqa: S102 - the committed exercise or solution
 
 
 def test_07_no_spare_yet(project):
-    result = n07_workers.check(project)
+    result = ex07_redis_url.check(project)
     assert not result.passed and "run the exercise cell" in result.hint
 
 
 def test_07_exercise_then_solution(project):
     run(exercise_cell("07_collectors_and_celery.ipynb"), project)
-    before = n07_workers.check(project)
+    before = ex07_redis_url.check(project)
     assert not before.passed, str(before)
     assert before.seen == ("REDIS_URL=redis://redis:6379/0: its LPUSH collected:liquidations goes to database 0, "
                            "Celery's database. The move task reads database 1 and never sees these records.")
@@ -70,11 +64,11 @@ def test_07_exercise_then_solution(project):
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
     run(solution_code("07_collectors_and_celery.md"), project)
-    after = n07_workers.check(project)
+    after = ex07_redis_url.check(project)
     assert after.passed, str(after)
     assert str(after) == ("PASSED: REDIS_URL=redis://redis:6379/1: its LPUSH collected:liquidations goes to "
                           "database 1, with the other collectors' records, where the move task collects them.")
-    assert len(project.containers(n07_workers.SERVICE)) == 1  # the cell replaced the spare, as it says
+    assert len(project.containers(ex07_redis_url.SERVICE)) == 1  # the cell replaced the spare, as it says
 
 
 @pytest.mark.parametrize(
@@ -88,15 +82,15 @@ def test_07_exercise_then_solution(project):
 )
 def test_07_near_misses(project, environment, seen, hint):
     run(with_environment(exercise_cell("07_collectors_and_celery.ipynb"), environment), project)
-    result = n07_workers.check(project)
+    result = ex07_redis_url.check(project)
     assert not result.passed, str(result)
     assert seen in result.seen and hint in result.hint, str(result)
 
 
 def test_07_a_spare_that_exited_is_reported(project):
-    spare = project.run(n07_workers.SERVICE, stack.APP_IMAGE, command=["python", "-c", "print('bye')"])
+    spare = project.run(ex07_redis_url.SERVICE, stack.APP_IMAGE, command=["python", "-c", "print('bye')"])
     h.wait_exited(spare, timeout=TIMEOUT)
-    result = n07_workers.check(project)
+    result = ex07_redis_url.check(project)
     assert not result.passed and "exited, exit code 0" in result.seen and "bye" in result.seen, str(result)
     assert "must keep running" in result.hint
 
@@ -105,12 +99,12 @@ def test_07_no_redis_is_reported(project):
     run(solution_code("07_collectors_and_celery.md"), project)
     for redis in project.containers("redis"):
         redis.remove(force=True, v=True)
-    result = n07_workers.check(project)
+    result = ex07_redis_url.check(project)
     assert not result.passed and result.seen == "no Redis container of this project is running.", str(result)
 
 
 def test_07_monitor_lines_are_parsed():
     line = '1764150000.123456 [1 172.18.0.5:40112] "LPUSH" "collected:collector" "{\\"a\\": 1}"'
-    assert parse_monitor_line(line) == n07_workers.RedisCommand(1, "172.18.0.5", "LPUSH", "collected:collector")
+    assert parse_monitor_line(line) == ex07_redis_url.RedisCommand(1, "172.18.0.5", "LPUSH", "collected:collector")
     assert parse_monitor_line('1764150000.1 [0 unix:/run/redis.sock] "PING"').key == ""
     assert parse_monitor_line("OK") is None

@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from exercise_sources import exercise_cell, solution_code
 
 import helpers as h
-from helpers.exercises import n09_whole_file
-
-from exercise_sources import exercise_cell, solution_code
+from helpers.checks import ex09_volume_declaration
 
 pytestmark = pytest.mark.engine
 
@@ -45,14 +44,14 @@ def left_behind(project: h.Project) -> int:
 
 
 def test_untouched_exercise_is_not_yet(project, tmp_path):
-    result = n09_whole_file.check(run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path), project)
+    result = ex09_volume_declaration.check(run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path), project)
     assert not result.passed
     assert "undefined volume celerybeat_data" in result.seen
     assert "top-level `volumes:`" in result.hint and "`  celerybeat_data:`" in result.hint
 
 
 def test_no_file_yet(project, tmp_path):
-    result = n09_whole_file.check(tmp_path / "nothing.yaml", project)
+    result = ex09_volume_declaration.check(tmp_path / "nothing.yaml", project)
     assert not result.passed and "run the exercise cell" in result.hint
 
 
@@ -67,14 +66,14 @@ def test_no_file_yet(project, tmp_path):
 def test_slips_get_their_own_hint(project, tmp_path, change, expected):
     path = run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path)
     path.write_text(change(path.read_text()))
-    result = n09_whole_file.check(path, project)
+    result = ex09_volume_declaration.check(path, project)
     assert not result.passed
     assert expected in result.hint
     assert left_behind(project) == 0
 
 
 def test_solution_passes_and_leaves_nothing(project, tmp_path):
-    result = n09_whole_file.check(run_cell(solution_code("09_whole_file.md"), tmp_path), project)
+    result = ex09_volume_declaration.check(run_cell(solution_code("09_whole_file.md"), tmp_path), project)
     assert result.passed, result
     assert f"created the volume {project.name}_celerybeat_data" in result.seen
     assert "mounted at /data" in result.seen

@@ -45,7 +45,8 @@ def test_two_learners_run_the_same_notebook_at_once(tmp_path, monkeypatch):
     def normal_run() -> None:
         nb = nbformat.read(NOTEBOOK, as_version=4)
         try:
-            NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+            NotebookClient(nb, timeout=300, kernel_name="python3",
+                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
             results["normal"] = nb
         except Exception as exc:  # noqa: BLE001 - reported below
             results["normal"] = exc
@@ -63,5 +64,5 @@ def test_two_learners_run_the_same_notebook_at_once(tmp_path, monkeypatch):
     assert "00-preflight-learner2-hello-1" in theirs
     assert "removed 1 container(s), 1 network(s), 0 volume(s)" in theirs
     for learner in ("learner", "learner2"):
-        left = h.cleanup(learner=learner)  # course records (verdicts of earlier tests' checks) may remain: not leftovers
+        left = h.clean_course(learner)  # course records (verdicts of earlier tests' checks) may remain: not leftovers
         assert not (left.containers or left.networks or left.volumes), str(left)

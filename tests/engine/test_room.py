@@ -15,7 +15,7 @@ import pytest
 
 import helpers as h
 from helpers import records
-from helpers.exercises import n03_db
+from helpers.checks import ex03_db_port
 from workshop import room
 
 pytestmark = pytest.mark.engine
@@ -28,7 +28,7 @@ SECOND = FIRST + "2"
 def two_learners(client):
     made = {}
     for learner in (FIRST, SECOND):
-        h.cleanup(learner=learner)  # records of earlier tests too: the counts below are this test's own
+        h.clean_course(learner)  # records of earlier tests too: the counts below are this test's own
         h.set_learner(learner)
         project = h.Project("99-room")
         project.run("sleeper", "python:3.13-slim", command=["sleep", "300"], stop_signal="SIGKILL")
@@ -37,43 +37,44 @@ def two_learners(client):
     yield made
     h.set_learner(None)
     for learner in (FIRST, SECOND):
-        h.cleanup(learner=learner)
+        h.clean_course(learner)
 
 
 def test_verdicts_are_recorded_by_the_checks_and_survive_lesson_cleanups(two_learners):
     h.set_learner(FIRST)
     started = time.monotonic()
-    answer = n03_db.check(two_learners[FIRST], port=1)  # no db in that project: NOT YET, through verdict()
+    answer = ex03_db_port.check(two_learners[FIRST], port=1)  # no db in that project: NOT YET, through verdict()
     assert not answer.passed and time.monotonic() - started < 5
-    again = n03_db.check(two_learners[FIRST], port=1)
+    again = ex03_db_port.check(two_learners[FIRST], port=1)
     assert not again.passed
-    label = records.get("verdict", "03_db", FIRST)
+    label = records.get("verdict", "03_db_port", FIRST)
     assert label is not None and label[records.VERDICT + "attempts"] == "2"
     assert label[records.VERDICT + "passed"] == "false"
 
-    report = two_learners[FIRST].cleanup()             # a lesson's cleanup: by project
+    report = two_learners[FIRST].down(volumes=True)  # a lesson's cleanup: by project
     assert report.containers and not report.records
-    assert records.get("verdict", "03_db", FIRST) is not None
+    assert records.get("verdict", "03_db_port", FIRST) is not None
     h.set_learner(None)
 
 
 def test_room_shows_both_learners_and_reset_takes_only_one(two_learners, client, tmp_path, monkeypatch):
     h.set_learner(FIRST)
-    n03_db.check(two_learners[FIRST], port=1)
+    ex03_db_port.check(two_learners[FIRST], port=1)
     h.set_learner(SECOND)
-    records.record_verdict("03_db", True, "published on 127.0.0.1 only")
+    records.record_verdict("03_db_port", True, "published on 127.0.0.1 only")
     h.set_learner(None)
 
     seen = room.snapshot(client)
     for learner in (FIRST, SECOND):
         item = seen.get(learner)
         assert item is not None, room.render_text(seen)
-        assert [(s.project, s.service, s.state) for s in item.services] == [(f"99-room-{learner}", "sleeper", "running")]
+        services = [(s.project, s.service, s.state) for s in item.services]
+        assert services == [(f"99-room-{learner}", "sleeper", "running")]
         assert item.memory > 0 and item.services[0].restarts == 0
-    assert [(a.exercise, a.passed) for a in seen.get(FIRST).answers] == [("03_db", False)]
-    assert [(a.exercise, a.passed) for a in seen.get(SECOND).answers] == [("03_db", True)]
+    assert [(a.exercise, a.passed) for a in seen.get(FIRST).answers] == [("03_db_port", False)]
+    assert [(a.exercise, a.passed) for a in seen.get(SECOND).answers] == [("03_db_port", True)]
     text = room.render_text(seen)
-    assert f"99-room-{FIRST}" in text and "03_db NOT YET" in text and "03_db PASSED" in text
+    assert f"99-room-{FIRST}" in text and "03_db_port NOT YET" in text and "03_db_port PASSED" in text
 
     # the instructor's notebook, executed against the engine, then resetting the second learner
     monkeypatch.setenv("PYTHONPATH", str(ROOT))

@@ -24,14 +24,14 @@ NOTEBOOKS = ["03_db.ipynb", "05_backend.ipynb"]
 def test_two_learners_at_once_through_03_and_05_without_cross_talk(client, tmp_path):
     learners = [os.environ["COURSE_LEARNER"], os.environ["COURSE_LEARNER"] + "2"]  # the session's two
     for learner in learners:
-        h.cleanup(learner=learner)
+        h.clean_course(learner)
     try:
         with load.Watch(client, learners, stats=False, interval=0.5) as watch:
             runs = load.run_room(learners, NOTEBOOKS, tmp_path, timeout=600)
         claims = {labels[h.naming.LEARNER_LABEL]: labels for labels in records.find("ports")
                   if labels.get(h.naming.LEARNER_LABEL) in learners}
     finally:
-        reports = [h.cleanup(learner=learner) for learner in learners]
+        reports = [h.clean_course(learner) for learner in learners]
     assert [(r.learner, r.notebook, r.passed) for r in runs] == [
         (who, name, True) for who in learners for name in NOTEBOOKS], [r.error for r in runs if not r.passed]
     created = {(e.get("Actor") or {}).get("Attributes", {}).get(h.naming.LEARNER_LABEL)

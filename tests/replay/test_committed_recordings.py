@@ -20,7 +20,8 @@ def execute(notebook: Path, docker_host: str, learner: str, replay: str | None =
     import nbformat
     from nbclient import NotebookClient
 
-    env = {"DOCKER_HOST": docker_host, "COURSE_LEARNER": learner, "PYTHONPATH": os.environ.get("TEST_PYTHONPATH", str(ROOT)),
+    env = {"DOCKER_HOST": docker_host, "COURSE_LEARNER": learner,
+           "PYTHONPATH": os.environ.get("TEST_PYTHONPATH", str(ROOT)),
            **({"COURSE_REPLAY": replay} if replay else {"COURSE_RECORD": "1"})}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -19,7 +19,8 @@ HASH = "ab" * 32
 def write(path: Path, exchanges: list[dict[str, Any]], learner: str = "rec") -> Path:
     meta = {"format": "course-replay/1", "recorded": "2026-05-01T10:00:00+00:00", "names": {"learner": learner},
             "engine": {"version": "20.10.24", "api": "1.41"}}
-    base: dict[str, Any] = {"query": "", "req_body": None, "status": 200, "reason": "OK", "headers": [], "lat": 0, "body": ""}
+    base: dict[str, Any] = {"query": "", "req_body": None, "status": 200, "reason": "OK", "headers": [], "lat": 0,
+                            "body": ""}
     with gzip.open(path, "wt") as f:
         for line in [meta, *({**base, **e} for e in exchanges)]:
             f.write(json.dumps(line) + "\n")
@@ -77,8 +78,8 @@ def test_this_runs_values_are_put_back_and_learned(tmp_path: Path) -> None:
     assert served(engine, "GET", "/v1.41/containers/json")[1] is ex  # polls get the last answer again
 
 
-def test_the_learner_is_learned_from_the_traffic_and_replaced_only_where_the_course_puts_it(tmp_path: Path,
-                                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_learner_is_learned_from_the_traffic_and_replaced_only_where_the_course_puts_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COURSE_LEARNER", raising=False)
     cleanup = {"method": "GET", "path": "/v1.41/containers/json",
                "query": "filters=%7B%22label%22%3A+%5B%22com.docker.compose.project%3D00-x-root%22%5D%7D"}

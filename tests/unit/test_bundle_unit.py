@@ -12,7 +12,8 @@ from workshop import bundle
 
 class _Image:
     def __init__(self, ref, data):
-        self.id, self.tags, self.attrs = "sha256:" + hashlib.sha256(ref.encode()).hexdigest(), [ref], {"Size": len(data)}
+        self.id = "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
+        self.tags, self.attrs = [ref], {"Size": len(data)}
 
 
 class FakeEngine:

@@ -25,7 +25,8 @@ SLIPS = {
     "unknown key": ("services:\n  a: {image: x, imagee: y}\n", "that key is not in the Compose specification"),
     "duplicate key": ("services:\n  a:\n    image: x\n    image: y\n", "a key appears twice"),
     "no image": ("services:\n  a: {command: x}\n", "give the service an `image:`"),
-    "cycle": ("services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n", "depends_on goes round"),
+    "cycle": ("services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n",
+              "depends_on goes round"),
 }
 
 

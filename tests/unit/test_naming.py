@@ -47,6 +47,7 @@ def test_compose_v2_names_and_labels():
     assert labels[naming.ONEOFF_LABEL] == "False"
     assert labels[naming.COURSE_LABEL] == "true"
     assert len(labels[naming.CONFIG_HASH_LABEL]) == 64  # without it `docker compose ps/down` ignore the container
-    assert naming.container_labels("p", "s", config={"a": 1})[naming.CONFIG_HASH_LABEL] != labels[naming.CONFIG_HASH_LABEL]
+    other = naming.container_labels("p", "s", config={"a": 1})
+    assert other[naming.CONFIG_HASH_LABEL] != labels[naming.CONFIG_HASH_LABEL]
     assert naming.container_name("cryphos-x", "db", 2) == "cryphos-x-db-2"
     assert naming.resource_name("cryphos-x", "pgdata") == "cryphos-x_pgdata"

@@ -121,12 +121,12 @@ def test_claims_keep_a_learner_on_its_ports_and_others_off_them(monkeypatch):
     monkeypatch.setattr(ports, "bindable", lambda port: True)
 
     # someone else claims dan's first block: dan gets the next one, and claims it
-    monkeypatch.setattr(ports, "_engine_view", lambda e, l: (None, set(ports.ports_of_block(first)), set()))
+    monkeypatch.setattr(ports, "_engine_view", lambda engine, learner: (None, set(ports.ports_of_block(first)), set()))
     moved = ports._decide("dan", engine=object())
     assert moved != first and claimed == [{"io.compose-course.ports.db": str(moved["DB_PORT"]),
                                            "io.compose-course.ports.backend": str(moved["BACKEND_PORT"])}]
 
     # dan's own claim wins over the derived block, even while dan's own stack publishes it
     monkeypatch.setattr(ports, "bindable", lambda port: False)
-    monkeypatch.setattr(ports, "_engine_view", lambda e, l: (moved, set(), set(ports.ports_of_block(moved))))
+    monkeypatch.setattr(ports, "_engine_view", lambda engine, learner: (moved, set(), set(ports.ports_of_block(moved))))
     assert ports._decide("dan", engine=object()) == moved and len(claimed) == 1

@@ -6,35 +6,48 @@ import time
 import pytest
 
 from helpers import naming, records
-from helpers.exercises import Verdict, exercise_of, verdict
+from helpers.checks import Verdict, exercise_of, verdict
 from helpers.project import CleanupReport
 
 
 def test_record_names_are_valid_volume_names():
-    assert records.volume_name("verdict", "ana", "03_db") == "course-record-verdict-ana-03_db"
+    assert records.volume_name("verdict", "ana", "03_db_port") == "course-record-verdict-ana-03_db_port"
     assert records.volume_name("verdict", "ana", "a b/c") == "course-record-verdict-ana-a_b_c"
 
 
 def test_a_verdict_record_carries_attempts_and_the_first_pass_forward():
-    first = records._verdict_labels("03_db", False, "no db", None, "T1")
+    first = records._verdict_labels("03_db_port", False, "no db", None, "T1")
     assert first[records.VERDICT + "attempts"] == "1" and first[records.VERDICT + "first-passed"] == ""
-    second = records._verdict_labels("03_db", True, "ok", first, "T2")
-    third = records._verdict_labels("03_db", False, "broke it again", second, "T3")
+    second = records._verdict_labels("03_db_port", True, "ok", first, "T2")
+    third = records._verdict_labels("03_db_port", False, "broke it again", second, "T3")
     assert second[records.VERDICT + "first-passed"] == "T2"
     assert third[records.VERDICT + "first-passed"] == "T2" and third[records.VERDICT + "attempts"] == "3"
     assert third[records.VERDICT + "passed"] == "false"
     assert len(records._verdict_labels("x", True, "s" * 1000, None, "T")[records.VERDICT + "seen"]) == 300
 
 
-def test_the_exercise_is_found_from_the_check_that_answered():
-    from helpers.exercises import n03_db
+def test_the_exercise_is_the_check_modules_name_without_ex():
+    import pkgutil
 
-    namespace = {"__name__": n03_db.__name__, "exercise_of": exercise_of, "sys": __import__("sys")}
-    exec("def check():\n    return _helper()\ndef _helper():\n    return exercise_of(sys._getframe())\n", namespace)
-    assert namespace["check"]() == "03_db"
-    exec("def check_collector_workdir():\n    return exercise_of(sys._getframe())\n", namespace)
-    assert namespace["check_collector_workdir"]() == "03_db.check_collector_workdir"
-    assert exercise_of(__import__("sys")._getframe()) is None  # not called from an exercise module
+    from helpers import checks
+
+    modules = [m.name for m in pkgutil.iter_modules(checks.__path__)]
+    assert [exercise_of(f"helpers.checks.{m}") for m in modules] == [m[2:] for m in modules]
+    assert "03_db_port" in [m[2:] for m in modules]
+    assert all(hasattr(__import__(f"helpers.checks.{m}", fromlist=["check"]), "check") for m in modules)
+    assert exercise_of(__name__) is None and exercise_of("helpers.checks") is None  # not an exercise module
+
+
+def test_a_verdict_is_recorded_under_the_module_that_answered(monkeypatch):
+    from helpers.checks import ex03_db_port
+
+    seen = []
+    monkeypatch.setattr(records, "record_verdict", lambda *a: seen.append(a))
+    namespace = {"__name__": ex03_db_port.__name__, "verdict": verdict}
+    source = "def check():\n    return _helper()\ndef _helper():\n    return verdict(False, 'no db', 'run it')\n"
+    exec(source, namespace)  # noqa: S102 - a check defined in the module's namespace
+    assert str(namespace["check"]()) == "NOT YET: no db\nHint: run it"
+    assert seen == [("03_db_port", False, "no db")]
 
 
 def test_verdict_outside_an_exercise_module_records_nothing(monkeypatch):
@@ -47,14 +60,14 @@ def test_verdict_outside_an_exercise_module_records_nothing(monkeypatch):
 class _Hanging:
     """An engine that never answers."""
 
-    class volumes:  # noqa: N801
+    class volumes:  # noqa: N801 - mimics client.volumes
         @staticmethod
         def get(name):
             time.sleep(5)
 
 
 class _Broken:
-    class volumes:  # noqa: N801
+    class volumes:  # noqa: N801 - mimics client.volumes
         @staticmethod
         def get(name):
             raise RuntimeError("engine gone")
@@ -65,14 +78,14 @@ def test_recording_never_fails_and_never_takes_more_than_a_second(monkeypatch, e
     monkeypatch.delenv("COURSE_REPLAY", raising=False)
     monkeypatch.setattr(records, "client", lambda: engine)
     started = time.monotonic()
-    records.record_verdict("03_db", True, "ok")
+    records.record_verdict("03_db_port", True, "ok")
     assert time.monotonic() - started < records.RECORD_SECONDS + 0.3
 
 
 def test_recording_is_off_in_a_replay(monkeypatch):
     monkeypatch.setenv("COURSE_REPLAY", "x")
     monkeypatch.setattr(records, "client", lambda: pytest.fail("no engine in a replay"))
-    records.record_verdict("03_db", True, "ok")
+    records.record_verdict("03_db_port", True, "ok")
 
 
 def test_a_cleanup_report_names_records_apart_from_volumes():
@@ -93,8 +106,8 @@ def test_a_record_is_the_learners_and_in_no_project():
             made[name] = labels
 
     engine = type("E", (), {"volumes": Volumes()})()
-    records.put("verdict", "03_db", {"k": "v"}, learner="ana", engine=engine)
-    labels = made["course-record-verdict-ana-03_db"]
+    records.put("verdict", "03_db_port", {"k": "v"}, learner="ana", engine=engine)
+    labels = made["course-record-verdict-ana-03_db_port"]
     assert labels[naming.COURSE_LABEL] == "true" and labels[naming.LEARNER_LABEL] == "ana"
     assert labels[records.RECORD_LABEL] == "verdict" and labels["k"] == "v"
     assert naming.PROJECT_LABEL not in labels  # what keeps it out of every lesson's cleanup (by project)

@@ -35,3 +35,38 @@ def test_test_modules_have_unique_basenames():
     # tests/ has no __init__.py: two test files with one basename make pytest's collection fail
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def _code_cells(notebook: Path) -> list[str]:
+    import json
+
+    return ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_every_lesson_opens_with_one_call_and_the_quick_reference_needs_no_engine():
+    for path in sorted((ROOT / "notebooks").glob("0[0-9]_*.ipynb")):
+        setup = next(c for c in _code_cells(path) if "import helpers as h" in c)
+        opening = r'^client, project = h\.open_lesson\("\d\d-[\w-]+", learner=LEARNER\)'
+        assert re.search(opening, setup, re.M), path.name
+    reference = "\n".join(_code_cells(ROOT / "notebooks" / "10_quick_reference.ipynb"))
+    assert "open_lesson" not in reference and "connect(" not in reference
+
+
+def test_importing_helpers_has_no_side_effect_and_open_lesson_shows_course_errors_briefly():
+    import subprocess
+    import sys
+
+    script = """
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+import helpers
+assert shell.custom_exceptions == (), shell.custom_exceptions
+helpers.connect = lambda: "engine"              # no engine: open_lesson's own steps only
+helpers.Project = lambda lesson: ("project", lesson)
+assert helpers.open_lesson("04-health", learner="Ana B") == ("engine", ("project", "04-health"))
+assert shell.custom_exceptions == (helpers.CourseError,) and helpers.learner() == "anab"
+assert helpers.client() == "engine"
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr

@@ -23,6 +23,10 @@ class _Container:
         state = {"Status": status, **({"Health": {"Status": health}} if health else {})}
         self.attrs = {"State": state, "RestartCount": restarts}
 
+    @property
+    def health(self):  # as docker-py's Container.health
+        return (self.attrs["State"].get("Health") or {}).get("Status", "unknown")
+
     def stats(self, stream):
         assert stream is False
         return {"memory_stats": {"usage": 2**20 * 10, "stats": {}}}
@@ -50,7 +54,7 @@ def _engine():
         [_Container("05-backend-ana-db-1", "ana", "05-backend-ana", "db", health="healthy", restarts=2),
          _Container("05-backend-ana-tg-1", "ana", "05-backend-ana", "tg", status="exited"),
          _Container("03-db-bob-db-1", "bob", "03-db-bob", "db")],
-        volumes=[_verdict("ana", "03_db", True), _verdict("bob", "03_db", False),
+        volumes=[_verdict("ana", "03_db_port", True), _verdict("bob", "03_db_port", False),
                  {naming.COURSE_LABEL: "true", naming.LEARNER_LABEL: "cy", naming.PROJECT_LABEL: "09-whole-file-cy"},
                  {naming.COURSE_LABEL: "true", naming.LEARNER_LABEL: "ana", naming.RECORD_LABEL: "ports",
                   "io.compose-course.ports.db": "20000", "io.compose-course.ports.backend": "20002"}])
@@ -64,7 +68,7 @@ def test_snapshot_groups_by_learner_with_services_answers_and_ports():
         ("db", "running", "healthy", 2), ("tg", "exited", "-", 0)]
     assert ana.memory == 2**20 * 10 and ana.running == 1  # only running containers are sampled
     assert ana.ports == {"DB_PORT": 20000, "BACKEND_PORT": 20002}
-    assert [(a.exercise, a.passed, a.attempts) for a in ana.answers] == [("03_db", True, 1)]
+    assert [(a.exercise, a.passed, a.attempts) for a in ana.answers] == [("03_db_port", True, 1)]
     assert seen.get("cy").projects == {"09-whole-file-cy": 1}  # volumes left without containers
 
 
@@ -72,8 +76,8 @@ def test_text_and_html_show_every_learner_and_verdict():
     seen = room.snapshot(_engine())
     text = room.render_text(seen)
     assert "ana · 1 running of 2 container(s) · memory 10 MiB" in text
-    assert "exercise 03_db PASSED 19:32 (1 attempt)" in text
-    assert "exercise 03_db NOT YET 19:32 (1 attempt): seen it" in text
+    assert "exercise 03_db_port PASSED 19:32 (1 attempt)" in text
+    assert "exercise 03_db_port NOT YET 19:32 (1 attempt): seen it" in text
     assert "09-whole-file-cy: no containers" in text
     page = room.render_html(seen)
     assert page.count("<h4>") == 3 and "NOT YET" in page and "PASSED" in page

@@ -1,0 +1,71 @@
+"""Exercise of ``03_db``: publish the db's port on 127.0.0.1 only, at a given host port.
+
+The check reads the live ``db`` container's port bindings (``NetworkSettings.Ports["5432/tcp"]``), then asks
+whether Postgres answers from the host at ``127.0.0.1:port`` (:func:`postgres_answers`, which the notebook uses too).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from typing import Any
+
+from ..containers import newest
+from ..project import Project
+from . import Verdict, verdict
+
+SERVICE = "db"
+CONTAINER_PORT = "5432/tcp"
+_HOW = ("give up_db a ports= argument (it hands it to containers.run): a dict from the container's port '5432/tcp' "
+        "to a (host IP, host port) tuple. In YAML it is one string, \"HOST_IP:HOST_PORT:5432\".")
+
+
+def postgres_answers(host: str, port: int, timeout: float = 3.0) -> bool:
+    """True when a Postgres server answers at ``host:port``: any Postgres replies ``S`` or ``N`` to an SSLRequest
+    (the first message of its protocol; no driver, no password). Something else on that port, or nothing: False."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(struct.pack("!II", 8, 80877103))
+            return sock.recv(1) in (b"S", b"N")
+    except OSError:
+        return False
+
+
+def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str] | None:
+    """What is wrong with ``NetworkSettings.Ports`` for the exercise, as (seen, hint); None when it is right."""
+    bindings = ports.get(CONTAINER_PORT) or []
+    published = sorted(key for key, value in ports.items() if value)
+    if not bindings:
+        if published:
+            return (f"the db publishes {published}, but not {CONTAINER_PORT}.",
+                    "the key of ports= is the port inside the container, where Postgres listens: '5432/tcp'. "
+                    "The host port goes into the value.")
+        return "the db publishes no port: only containers on its network can reach it.", _HOW
+    ips = sorted({b.get("HostIp") or "" for b in bindings})
+    if ips != ["127.0.0.1"]:
+        shown = ", ".join(f"every address ({ip or '0.0.0.0'})" if ip in ("", "0.0.0.0", "::") else ip for ip in ips)
+        return (f"{CONTAINER_PORT} is published on {shown}: other machines that can reach yours can try to log in.",
+                "give the host IP in the value of ports=: a tuple ('127.0.0.1', port) instead of a bare port number "
+                "(in YAML: \"127.0.0.1:PORT:5432\" instead of \"PORT:5432\").")
+    host_ports = sorted({str(b.get("HostPort")) for b in bindings})
+    if host_ports != [str(port)]:
+        return (f"{CONTAINER_PORT} is published on 127.0.0.1, but at host port {', '.join(host_ports)}, "
+                f"not at ALT_PORT ({port}).", "the host port is the second item of the tuple: ('127.0.0.1', ALT_PORT).")
+    return None
+
+
+def check(project: Project, port: int) -> Verdict:
+    """The db publishes container port 5432 on 127.0.0.1:``port`` only, and Postgres answers there from the host."""
+    db = newest(c for c in project.containers(SERVICE) if c.status == "running")
+    if db is None:
+        return verdict(False, "no db container of this project is running.",
+                       "run the exercise cell (it starts the db and waits until it is healthy), then this check.")
+    db.reload()
+    problem = binding_problem(db.attrs["NetworkSettings"].get("Ports") or {}, port)
+    if problem:
+        return verdict(False, *problem)
+    if not postgres_answers("127.0.0.1", port):
+        return verdict(False, "the binding is right, but nothing answered at 127.0.0.1:ALT_PORT from the host.",
+                       "is the db still healthy (h.state_of(db))? Run the exercise cell again, then this check.")
+    return verdict(True, f"{CONTAINER_PORT} is published on 127.0.0.1 only, at ALT_PORT, and Postgres answered "
+                   "from the host.", "")

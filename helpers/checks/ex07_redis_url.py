@@ -1,0 +1,116 @@
+"""Exercise of ``07_collectors_and_celery``: the spare collector's records must land in Redis database 1.
+
+The check reads the ``REDIS_URL`` the ``spare-liquidations`` collector was given (``Config.Env``) and, through
+:func:`redis_monitor` (``redis-cli MONITOR``, which the notebook uses too), the database its ``LPUSH`` really
+lands in: database 1, where the move task collects the records, not Celery's database 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from docker.models.containers import Container
+
+from ..containers import env_of, newest, state_of, summary
+from ..engine import client
+from ..project import Project
+from . import Verdict, verdict
+
+SERVICE = "spare-liquidations"
+COLLECTOR_DB = 1      # the database the collectors write to and the move task reads from
+MONITOR_SECONDS = 5   # a collector pushes once a second: 5 s of MONITOR is plenty to see one push
+_RETRY = " Then run the exercise cell again (it recreates the collector), and this check."
+_MONITOR_LINE = re.compile(r'^\d+\.\d+ \[(\d+) ([^\]]+)\] "([^"]+)"(?: "((?:[^"\\]|\\.)*)")?')
+
+
+@dataclass(frozen=True)
+class RedisCommand:
+    """One line of ``redis-cli MONITOR``: the database, the client's IP, the command and its first argument."""
+
+    db: int
+    ip: str
+    name: str
+    key: str
+
+
+def parse_monitor_line(line: str) -> RedisCommand | None:
+    """``1764150000.123 [1 172.18.0.5:40112] "LPUSH" "collected:collector" "{...}"`` -> a :class:`RedisCommand`."""
+    match = _MONITOR_LINE.match(line.strip())
+    if not match:
+        return None
+    db, address, name, key = match.groups()
+    return RedisCommand(int(db), address.rsplit(":", 1)[0], name.upper(), key or "")
+
+
+def redis_monitor(project: Project, seconds: float = MONITOR_SECONDS,
+                  stop_when: Callable[[RedisCommand], bool] | None = None) -> list[RedisCommand]:
+    """The commands the project's running Redis receives during ``seconds`` (``redis-cli MONITOR`` in its
+    container; coreutils' ``timeout`` ends it, so nothing is left running); ``stop_when(command)`` ends it early."""
+    redis = newest(c for c in project.containers("redis") if c.status == "running")
+    if redis is None:
+        return []
+    api = client().api
+    stream = api.exec_start(api.exec_create(redis.id, ["timeout", str(int(seconds)), "redis-cli", "monitor"])["Id"],
+                            stream=True)
+    seen: list[RedisCommand] = []
+    buffer = b""
+    try:
+        for chunk in stream:
+            *lines, buffer = (buffer + chunk).split(b"\n")
+            for command in filter(None, (parse_monitor_line(raw.decode(errors="replace")) for raw in lines)):
+                seen.append(command)
+                if stop_when and stop_when(command):
+                    return seen
+    finally:
+        getattr(stream, "close", lambda: None)()
+    return seen
+
+
+def _last_line(container: Container) -> str:
+    return (container.logs(tail=1).decode(errors="replace").strip() or "(no log)")[-160:]
+
+
+def check(project: Project) -> Verdict:
+    """The spare collector's records land in Redis database 1 (seen by MONITOR), not in Celery's database 0."""
+    spare = newest(project.containers(SERVICE))
+    if spare is None:
+        return verdict(False, f"there is no {SERVICE} container in this project.",
+                       "run the exercise cell (it starts the spare collector), then this check.")
+    state = state_of(spare)
+    url = env_of(spare).get("REDIS_URL")
+    given = f"REDIS_URL={url}" if url else "no REDIS_URL (the collector's default: database 1)"
+    if state.get("Status") != "running":
+        return verdict(False, f"{SERVICE} is {summary(state)}; its last log line: {_last_line(spare)}",
+                       "the collector must keep running: is the command `python -m apis.collectors.liquidations`?"
+                       + _RETRY)
+    if not any(c.status == "running" for c in project.containers("redis")):
+        return verdict(False, "no Redis container of this project is running.",
+                       "run the notebook from section 1 (it starts redis and the collectors), then the exercise.")
+    networks: dict[str, dict[str, str]] = spare.attrs["NetworkSettings"].get("Networks") or {}
+    ip = next((network.get("IPAddress", "") for network in networks.values()), "")
+
+    def is_push(command: RedisCommand) -> bool:
+        return command.ip == ip and command.name == "LPUSH"
+
+    pushes = [c for c in redis_monitor(project, stop_when=is_push) if is_push(c)]
+    if not pushes:
+        return verdict(False, f"{given}, but Redis saw no LPUSH from {SERVICE} in {MONITOR_SECONDS} s. "
+                       f"Its last log line: {_last_line(spare)}",
+                       "in redis://HOST:PORT/DB the host must be the service name `redis` (Docker's DNS on the "
+                       "project network resolves it) and the port 6379." + _RETRY)
+    db, key = pushes[0].db, pushes[0].key
+    if db == 0:
+        return verdict(False, f"{given}: its LPUSH {key} goes to database 0, Celery's database. The move task "
+                       f"reads database {COLLECTOR_DB} and never sees these records.",
+                       "that value comes from the env file (the stack's .env sets REDIS_URL for Celery). Put "
+                       "REDIS_URL into the `environment` dict of the exercise cell: it is merged after the file, so "
+                       "it wins, as Compose's `environment:` wins over `env_file:`. The number after the last `/` "
+                       "is the database." + _RETRY)
+    if db != COLLECTOR_DB:
+        return verdict(False, f"{given}: its LPUSH {key} goes to database {db}, which nobody reads.",
+                       f"the collectors and the move task share database {COLLECTOR_DB}: the number after the last "
+                       "`/` of REDIS_URL." + _RETRY)
+    return verdict(True, f"{given}: its LPUSH {key} goes to database {db}, with the other collectors' records, "
+                   "where the move task collects them.", "")

@@ -1,0 +1,120 @@
+"""Exercise of ``08_bot_grace_period``: a grace period that lets the tg bot finish its update.
+
+The bot takes updates from the Redis list ``tg:updates``, spends ``TG_UPDATE_SECONDS`` on each and, on SIGTERM,
+finishes the update in hand, logs ``update N done`` and exits 0. The check reads the live bot's
+``Config.StopTimeout`` (what ``stop_grace_period`` became) and :func:`update_seconds`, then judges one
+:func:`stop_during_update` (what the notebook shows in section 4). It leaves the bot stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+
+from docker.models.containers import Container
+
+from .. import wait
+from ..containers import env_of, newest, run_in, state_of, summary
+from ..project import Project
+from . import Verdict, verdict
+
+QUEUE = "tg:updates"          # apis.market.keys.TG_QUEUE
+DEFAULT_STOP_TIMEOUT = 10     # what `docker stop` waits when the container has no Config.StopTimeout
+DEFAULT_UPDATE_SECONDS = 5.0  # settings.TG_UPDATE_SECONDS when the environment does not set it
+LONGEST_SENSIBLE = 60         # a grace period above this holds up every stop and deploy for a hung bot
+_RETRY = " (The check stopped the bot: run the exercise cell again, then this check.)"
+
+
+def push_update(redis: Container, update_id: int, text: str = "hello") -> int:
+    """``redis-cli LPUSH tg:updates '{"update_id": ..., "text": ...}'`` in the redis container; the list's length."""
+    code, output = run_in(redis, ["redis-cli", "LPUSH", QUEUE, json.dumps({"update_id": update_id, "text": text})])
+    if code != 0:
+        raise RuntimeError(f"LPUSH failed: {output.strip()}")
+    return int(output.strip() or 0)
+
+
+def message(line: str) -> str:
+    """A bot log line without its timestamp: ``tg: update 7 done (1 done so far)``."""
+    return line.split(" INFO ", 1)[-1].strip()
+
+
+@dataclass(frozen=True)
+class StopResult:
+    """What a ``docker stop`` during an update gave."""
+
+    exit_code: int
+    finished: bool          # the bot logged "update N done"
+    lines: tuple[str, ...]  # the bot's log lines from "update N started" on, without timestamps
+
+
+def stop_during_update(tg: Container, redis: Container, update_id: int, *, stop_timeout: int | None = None,
+                       timeout: float = 60) -> StopResult:
+    """Hand the bot one update, wait for ``update N started``, then ``docker stop`` it (``-t stop_timeout``;
+    None: the container's ``Config.StopTimeout``, i.e. ``stop_grace_period``, or 10 s when that is not set)."""
+    push_update(redis, update_id)
+    started = f"update {update_id} started"
+    wait.wait_log(tg, started, timeout)
+    tg.stop(**({} if stop_timeout is None else {"timeout": stop_timeout}))
+    wait.wait_exited(tg, timeout=timeout)
+    lines = tg.logs().decode(errors="replace").splitlines()
+    first = next((i for i, line in enumerate(lines) if started in line), len(lines))
+    mine = tuple(message(line) for line in lines[first:])  # this update, and what the bot logged after it
+    return StopResult(int(tg.attrs["State"]["ExitCode"]), any(f"update {update_id} done" in m for m in mine), mine)
+
+
+def update_seconds(container: Container) -> float:
+    """The bot's ``TG_UPDATE_SECONDS`` from its ``Config.Env`` (the settings' default 5 when not set)."""
+    return float(env_of(container).get("TG_UPDATE_SECONDS", DEFAULT_UPDATE_SECONDS))
+
+
+def check(project: Project, timeout: float = 60) -> Verdict:
+    """The bot's grace period: long enough to finish an update of TG_UPDATE_SECONDS, and not absurdly long."""
+    tg, redis = newest(project.containers("tg")), newest(project.containers("redis"))
+    if tg is None:
+        return verdict(False, "there is no tg container in this project.",
+                       "run the exercise cell (it starts the bot from your file), then this check.")
+    if redis is None or state_of(redis).get("Status") != "running":
+        return verdict(False, "Redis (service `redis`) is not running, so the bot gets no updates.",
+                       "run the notebook from section 1 (it starts redis), then the exercise cell and this check.")
+    state = state_of(tg)
+    if state.get("Status") != "running":
+        return verdict(False, f"the bot is {summary(state)}, not running.",
+                       "run the exercise cell again (it recreates the bot), then this check.")
+    grace, n = tg.attrs["Config"].get("StopTimeout"), update_seconds(tg)
+    waited = DEFAULT_STOP_TIMEOUT if grace is None else int(grace)
+    setting = (f"no stop_grace_period (Config.StopTimeout not set: docker stop waits {DEFAULT_STOP_TIMEOUT} s)"
+               if grace is None else f"stop_grace_period {grace} s (Config.StopTimeout {grace})")
+    result = stop_during_update(tg, redis, 90000 + secrets.randbelow(10000), timeout=timeout)
+    if result.exit_code == 0 and result.finished:
+        if waited > LONGEST_SENSIBLE:
+            return verdict(False, f"{setting}: the bot finished its {n:g} s update and exited 0, but the grace "
+                           f"period is {waited} s.",
+                           "It works, but the grace period is also how long a bot that hangs holds up `docker "
+                           f"compose stop`, `down` and every deploy before it is killed. A few seconds above one "
+                           f"update ({n:g} s) is enough: keep it at most {LONGEST_SENSIBLE} s." + _RETRY)
+        if waited <= n:
+            return verdict(False, f"{setting}: this time the bot finished its update and exited 0, but the grace "
+                           f"period is not longer than one update ({n:g} s).",
+                           "It was a near thing: SIGTERM came a moment after the update started. Had it come at the "
+                           f"very start, the bot would have needed the full {n:g} s and a moment to exit. Choose a "
+                           f"grace period above {n:g} s." + _RETRY)
+        return verdict(True, f"{setting}, updates of {n:g} s: SIGTERM came during an update, the bot finished it "
+                       "('update ... done') and exited 0 before the grace period ran out.", "")
+    if result.exit_code == 137:
+        if grace is None:
+            hint = (f"Without stop_grace_period the engine waits {DEFAULT_STOP_TIMEOUT} s, less than one update "
+                    f"({n:g} s). Add stop_grace_period to the service, long enough for the bot to finish a whole "
+                    "update after SIGTERM.")
+        elif waited <= n:
+            hint = (f"{waited} s is not more than one update ({n:g} s). SIGTERM can come right after an update "
+                    f"started; the bot then needs up to {n:g} s, and a moment to exit. Choose a grace period "
+                    f"above {n:g} s.")
+        else:
+            hint = (f"{waited} s is only just above one update ({n:g} s): the bot also needs a moment to record "
+                    "its progress and exit. Leave a few seconds of margin.")
+        return verdict(False, f"{setting}: SIGTERM came just after a {n:g} s update started; {waited} s later the "
+                       "engine sent SIGKILL: exit 137, no 'done' line.", hint + _RETRY)
+    return verdict(False, f"{setting}: after docker stop the bot exited with code {result.exit_code}; it logged: "
+                   f"{' | '.join(result.lines) or 'nothing about the update'}.",
+                   "read `docker logs` of the bot: did it start at all?" + _RETRY)
