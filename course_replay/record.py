@@ -26,8 +26,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from .wire import Conn, Service, call, chunk_bytes, default_names, enc, frames, head_bytes, header, learner_in, \
-    sanitize, unix_path, wait_consumed
+from .wire import (
+    Conn,
+    Service,
+    call,
+    chunk_bytes,
+    default_names,
+    enc,
+    frames,
+    head_bytes,
+    header,
+    learner_in,
+    sanitize,
+    unix_path,
+    wait_consumed,
+)
 
 SECRET_KEY = rb"[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*"
 SECRET_ENV = re.compile(rb"(?<![A-Za-z0-9_])" + SECRET_KEY + rb"=([^\"'\s\\&,;\]]+)")
@@ -40,7 +53,8 @@ class Secrets:
     and the secret-like keys of the given ``.env`` files (globs, re-read when they change)."""
 
     def __init__(self, files: list[str]) -> None:
-        self.files, self._mtimes = files, {}  # type: ignore[var-annotated]
+        self.files = files
+        self._mtimes: dict[str, float] = {}
         self.values: dict[bytes, int] = {}
         self._lock = threading.Lock()
 
@@ -103,7 +117,8 @@ def stored_stream(events: list[list[Any]], red: Callable[[bytes], bytes]) -> tup
         return [[*e[:-1], enc(red(e[-1])) if e[-1] is not None else None] for e in events], False
     ends = list(itertools.accumulate(len(e[-1]) for e in server))
     side = server[0][1:-1]  # [] for chunks, ["s"] in a tunnel
-    framed = [[server[bisect.bisect_left(ends, end)][0], *side, [sid, enc(red(payload))]] for sid, payload, end in split]
+    framed = [[server[bisect.bisect_left(ends, end)][0], *side, [sid, enc(red(payload))]]
+              for sid, payload, end in split]
     ids = {id(e) for e in server}
     rest = [[*e[:-1], enc(red(e[-1])) if e[-1] is not None else None] for e in events if id(e) not in ids]
     return sorted(framed + rest, key=lambda e: (e[0], len(e) == 3 and e[1] == "s")), True
@@ -129,7 +144,8 @@ class RecordingProxy(Service):
     def start(self) -> None:
         status, body = call(f"unix://{self.upstream}", "GET", "/version")
         version = json.loads(body)
-        self.meta = {"format": "course-replay/1", "recorded": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        recorded = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self.meta = {"format": "course-replay/1", "recorded": recorded,
                      "engine": {"version": version.get("Version"), "api": version.get("ApiVersion"),
                                 "min_api": version.get("MinAPIVersion"), "os": version.get("Os")}}
         super().start()
@@ -150,12 +166,14 @@ class RecordingProxy(Service):
                     continue
                 self.secrets.refresh()
                 self.secrets.scan(unquote_plus(target).encode() + b"\n" + body)
-                if not self._learner_known and (found := learner_in(unquote_plus(target) + body[:65536].decode("latin-1"))):
+                if not self._learner_known and (
+                        found := learner_in(unquote_plus(target) + body[:65536].decode("latin-1"))):
                     self.names["learner"], self._learner_known = found, True
                 ex: dict[str, Any] = {"conn": conn_id, "t": round(time.monotonic() - self._t0, 3), "method": method,
                                       "path": path, "query": query, "req_body": store_body(body, headers),
-                                      "req_headers": [(k, "<redacted>" if k.lower() in SECRET_HEADERS else v)
-                                                      for k, v in headers if k.lower() not in ("host", "content-length")]}
+                                      "req_headers": [
+                                          (k, "<redacted>" if k.lower() in SECRET_HEADERS else v)
+                                          for k, v in headers if k.lower() not in ("host", "content-length")]}
                 with self._lock:
                     self.exchanges.append(ex)
                 if upstream is None or upstream.peer_closed():
@@ -285,8 +303,9 @@ class RecordingProxy(Service):
         if "learner" not in self.names:  # no learner label was seen: the OS user, as helpers.naming does
             self.names["learner"] = sanitize(getpass.getuser())
         agents = sorted({header(ex["req_headers"], "User-Agent") for ex in done} - {""})
-        self.meta.update(names=self.names, facts=self.facts, user_agents=agents, clients=sorted({client_kind(a) for a in agents}),
-                         exchanges=len(done), secrets_redacted=len(self.secrets.values), notebook=self.out.name.split(".")[0])
+        self.meta.update(names=self.names, facts=self.facts, user_agents=agents,
+                         clients=sorted({client_kind(a) for a in agents}), exchanges=len(done),
+                         secrets_redacted=len(self.secrets.values), notebook=self.out.name.split(".")[0])
         ping = next((ex for ex in done if ex["path"].endswith("/_ping")), None)
         if ping:
             self.meta["ping"] = [(k, v) for k, v in ping["headers"] if k.lower() not in ("date", "content-length")]

@@ -26,8 +26,18 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from .record import store_body
-from .wire import NO_BODY_STATUS, Conn, Service, chunk_bytes, dec, default_names, frame, head_bytes, header, \
-    wait_consumed
+from .wire import (
+    NO_BODY_STATUS,
+    Conn,
+    Service,
+    chunk_bytes,
+    dec,
+    default_names,
+    frame,
+    head_bytes,
+    header,
+    wait_consumed,
+)
 
 ADVICE = ("This is a replay of a recorded run; changed cells cannot be replayed. "
           "To run the course for real, run it on your own machine with Docker: ./course lab")
@@ -86,7 +96,7 @@ class Recording:
         self.by_key: dict[str, list[int]] = {}
         self.templates: dict[str, list[tuple[int, str, re.Pattern[str], dict[str, str]]]] = {}
         engine_ids: set[str] = set()
-        for i, (e, key) in enumerate(zip(self.ex, self.keys)):
+        for i, (e, key) in enumerate(zip(self.ex, self.keys, strict=True)):
             self.by_key.setdefault(key, []).append(i)
             tpl = self._template(key, engine_ids)
             if tpl:
@@ -113,7 +123,7 @@ class Recording:
             else:
                 groups[part] = f"g{len(groups)}"
                 value = SECRET_VALUE if part.startswith("<") else "[a-z0-9][a-z0-9_-]*?" if part == self.learner \
-                    else "[0-9a-f]{%d}" % len(part)
+                    else f"[0-9a-f]{{{len(part)}}}"
                 rx += f"(?P<{groups[part]}>{value})"
         prefix = self.split.split(key, 1)[0]  # matched first, as a plain string
         return (prefix, re.compile(rx), {g: tok for tok, g in groups.items()}) if groups else None
@@ -171,7 +181,9 @@ class Recording:
         recorded, key = self.keys[i], self.to_recorded(key)
         if recorded.split("\n")[0] != key.split("\n")[0]:
             return self.describe(i)
-        at = next((n for n, (a, b) in enumerate(zip(recorded, key)) if a != b), min(len(recorded), len(key)))
+        # the first differing character; the two keys may differ in length (then the shorter one's end)
+        at = next((n for n, (a, b) in enumerate(zip(recorded, key, strict=False)) if a != b),
+                  min(len(recorded), len(key)))
         recorded, key = (self.to_live(text[max(at - 40, 0):at + 40].encode()).decode() for text in (recorded, key))
         return f"the same call, with ...{recorded}... where this one has ...{key}..."
 
@@ -195,7 +207,8 @@ class ReplayEngine(Service):
         self.recordings = [Recording(f, live) for f in files]
         self.current, self.speed = self.recordings[0], speed
         self._learner_known = "learner" in live  # else learned from the first request that names it
-        self.served, self.divergences = 0, []  # type: ignore[var-annotated]
+        self.served = 0
+        self.divergences: list[str] = []
         self._lock = threading.Lock()
 
     def match(self, method: str, path: str, query: str, body: Any) -> tuple[Recording, dict[str, Any]] | str:
@@ -270,7 +283,8 @@ class ReplayEngine(Service):
         return {"replay": True, "served": self.served, "divergences": list(self.divergences),
                 "current": self.current.name,
                 "recordings": {r.name: {"exchanges": len(r.ex), "consumed": sum(r.consumed), "not_replayed": [
-                    r.describe(i) for i, e in enumerate(r.ex) if not r.consumed[i] and e["method"] not in ("GET", "HEAD")]}
+                    r.describe(i) for i, e in enumerate(r.ex)
+                    if not r.consumed[i] and e["method"] not in ("GET", "HEAD")]}
                     for r in self.recordings}}
 
     def _wait(self, client: Conn, until: float) -> bool:

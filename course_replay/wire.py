@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import fcntl
-import getpass
 import http.client
 import os
 import re

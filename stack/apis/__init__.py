@@ -16,6 +16,6 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 
 # The usual Django + Celery wiring: load the Celery app whenever Django loads,
 # so that @shared_task functions use it.
-from .celery import app as celery_app  # noqa: E402
+from .celery import app as celery_app  # noqa: E402 - only once the sys.path fix above has run
 
 __all__ = ("celery_app",)

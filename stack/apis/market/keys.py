@@ -1,5 +1,5 @@
 """Every Redis name the stack uses, in one place (handy with `redis-cli`)."""
-from apis.collectors.common import SOURCES, list_key  # noqa: F401
+from apis.collectors.common import SOURCES, list_key  # noqa: F401 - re-exported: all Redis names in one place
 
 # Redis database 1 (the collectors' REDIS_URL ends in /1):
 #   collected:liquidations, collected:collector, collected:klines_socket
