@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -70,3 +72,26 @@ assert helpers.client() == "engine"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_course_lab_gives_the_learner_own_copies(tmp_path):
+    """`./course lab` copies each lesson into my_notebooks/ once, keeps the learner's copy, and names updated lessons."""
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "course", tmp_path / "course")
+    lesson = tmp_path / "notebooks" / "01_x.ipynb"
+    lesson.write_text('{"cells": []}\n')
+
+    def copies() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", str(tmp_path / "course"), "copies"], capture_output=True, text=True,
+                              check=True, cwd=tmp_path)
+
+    copies()
+    mine = tmp_path / "my_notebooks" / "01_x.ipynb"
+    assert mine.read_text() == lesson.read_text()
+    mine.write_text('{"cells": ["my work"]}\n')
+    assert copies().stderr == "" and "my work" in mine.read_text()  # the learner's work is kept
+    lesson.write_text('{"cells": ["a new version"]}\n')
+    told = copies().stderr
+    assert "Updated since you copied it: notebooks/01_x.ipynb" in told and "my work" in mine.read_text()
+    mine.unlink()
+    assert copies().stderr == "" and "a new version" in mine.read_text()  # deleted: the new version is copied
