@@ -1,6 +1,7 @@
 """Repository hygiene that is checked, not remembered."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -95,3 +96,14 @@ def test_course_lab_gives_the_learner_own_copies(tmp_path):
     assert "Updated since you copied it: notebooks/01_x.ipynb" in told and "my work" in mine.read_text()
     mine.unlink()
     assert copies().stderr == "" and "a new version" in mine.read_text()  # deleted: the new version is copied
+
+
+def test_readme_and_notebook_headers_give_the_same_times():
+    """The README's table and each notebook's **Time:** line name the same number of minutes."""
+    table = dict(re.findall(r"^\| `(\d\d_\w+)` \|.*\| (\d+) min \|$", (ROOT / "README.md").read_text(), re.M))
+    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(table) == [p.stem for p in lessons]
+    for path in lessons:
+        header = "".join(json.loads(path.read_text())["cells"][0]["source"])
+        minutes = re.search(r"\*\*Time:\*\* about (\d+) minutes", header)
+        assert minutes and minutes.group(1) == table[path.stem], path.name
