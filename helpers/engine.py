@@ -1,9 +1,5 @@
-"""The one seam through which the course reaches a Docker engine.
-
-Every helper gets its client from :func:`client`. Notebooks may use that same client for raw SDK calls
-(``h.client().containers.run(...)``), which is what a learner should learn to recognise.
-A later mode (Binder: no engine, replay of a recorded real run) plugs in through :func:`use_client`.
-"""
+"""The one seam to a Docker engine: every helper, and a notebook's raw SDK calls (``h.client().containers.run``),
+use the client of :func:`client`; another one (a replay of a recorded run) plugs in through :func:`use_client`."""
 
 from __future__ import annotations
 
@@ -31,19 +27,11 @@ _START_HINTS = {
 }
 
 
-def _system() -> str:
-    """``Linux``, ``Darwin``, ``Windows``, or ``WSL`` (Linux inside Windows, where the engine is Docker Desktop's)."""
-    system = platform.system()
-    if system == "Linux" and ("microsoft" in platform.release().lower() or os.environ.get("WSL_DISTRO_NAME")):
-        return "WSL"
-    return system
-
-
 def _where() -> tuple[str, dict[str, Any]]:
-    """Where to connect, as the docker CLI decides: DOCKER_HOST, else the current Docker context."""
+    """Where to connect, as the docker CLI decides: DOCKER_HOST, else DOCKER_CONTEXT, else the current context."""
     if os.environ.get("DOCKER_HOST"):
         return f"DOCKER_HOST={os.environ['DOCKER_HOST']}", {}
-    try:  # DOCKER_CONTEXT wins over the current context, as it does for the docker CLI
+    try:
         name = os.environ.get("DOCKER_CONTEXT")
         ctx = ContextAPI.get_context(name) if name else ContextAPI.get_current_context()
     except DockerException:
@@ -54,25 +42,22 @@ def _where() -> tuple[str, dict[str, Any]]:
 
 
 def connect(timeout: int = 60) -> docker.DockerClient:
-    """A Docker SDK client with the API version negotiated with the engine.
-
-    Honours ``DOCKER_HOST`` (and ``DOCKER_TLS_VERIFY`` / ``DOCKER_CERT_PATH``) and the current Docker context.
-    Raises :class:`EngineUnavailable` with what was tried and how to start an engine when none answers.
-    Used by every notebook, through :func:`client`.
-    """
+    """A Docker SDK client (API version negotiated) where the docker CLI would connect; :class:`EngineUnavailable`,
+    saying what was tried and how to start an engine on this system, when none answers."""
     where, kwargs = _where()
     try:
-        if kwargs:
-            new = docker.DockerClient(version="auto", timeout=timeout, **kwargs)
-        else:
-            new = docker.from_env(version="auto", timeout=timeout)
+        new = (docker.DockerClient(version="auto", timeout=timeout, **kwargs) if kwargs
+               else docker.from_env(version="auto", timeout=timeout))  # from_env: DOCKER_HOST, DOCKER_TLS_VERIFY...
         new.ping()
     except DockerException as exc:
-        reason = str(exc).split("\n")[0][:200]
-        hint = _START_HINTS.get(_system(), _START_HINTS["Linux"])
+        reason = str(exc).partition("\n")[0][:200]
+        system = platform.system()
+        if system == "Linux" and ("microsoft" in platform.release().lower() or os.environ.get("WSL_DISTRO_NAME")):
+            system = "WSL"  # Linux inside Windows, where the engine is Docker Desktop's
         raise EngineUnavailable(
             f"No Docker engine answered at {where}.\n(The SDK said: {reason})",
-            f"{hint}. Then run this cell again. Check with `docker info` in a terminal.",
+            f"{_START_HINTS.get(system, _START_HINTS['Linux'])}. Then run this cell again. "
+            "Check with `docker info` in a terminal.",
         ) from None
     if os.environ.get("COURSE_REPLAY"):  # Binder: a replay of a recorded run answers (see course_replay)
         from course_replay import banner

@@ -1,17 +1,12 @@
-"""The course's images: find them, pull them, or (only where no registry can be reached) build local stand-ins.
+"""The course's images: ``python -m helpers.images`` makes each available, in this order:
 
-``python -m helpers.images`` provisions every image the course uses. For each one, in this order:
-
-1. the image is already on the engine -> use it (whether official or a stand-in made earlier);
+1. already on the engine (official, or a stand-in made earlier) -> use it;
 2. else pull the official image;
-3. else, only when the pull failed, build a **local stand-in** from Debian's packages (``images/standins/``),
-   tagged with the official name and labelled ``io.compose-course.standin=true`` with what it was built from.
+3. else, only when the pull failed, build a **local stand-in** from Debian's packages (``images/standins/``), tagged
+   with the official name and labelled ``io.compose-course.standin=true``. ``docker pull <image>`` replaces it later.
 
-A stand-in is never built over an image that is present, so it never shadows what a learner pulled.
-To replace a stand-in by the official image later: ``docker pull <image>`` (the tag moves to the real one).
-
-Progress is reported as :class:`Step` events to a ``progress`` callback: ``print`` gives plain lines,
-:class:`helpers.progress.ImageProgress` a bar (``python -m helpers.images`` and 00_preflight use it).
+Progress goes to a ``progress`` callback as :class:`Step` events (``print``, or
+:class:`helpers.progress.ImageProgress`: a bar).
 """
 
 from __future__ import annotations
@@ -47,13 +42,7 @@ Kind = Literal["official", "stand-in", "missing"]
 
 @dataclass(frozen=True)
 class Step:
-    """One step of making ``ref`` available; ``str(step)`` is a readable line.
-
-    Stages: ``present`` (on the engine already; detail: official or stand-in), ``pulling`` (detail: the engine's
-    status of a layer), ``pulled``, ``failed`` (the pull failed; detail: the engine's reason; a stand-in build or
-    :class:`ImageUnavailable` follows), ``building`` (a stand-in, or the Debian base image it needs; detail: the
-    build step), ``built``.
-    """
+    """One step of making ``ref`` available (``failed``: the pull failed; a stand-in build or an error follows)."""
 
     ref: str
     stage: Stage
@@ -101,24 +90,18 @@ def course_refs() -> list[str]:
 
 
 def image_kind(ref: str, engine: docker.DockerClient | None = None) -> Kind:
-    """What the engine holds under ``ref``: ``"official"``, ``"stand-in"`` or ``"missing"``. Used by preflight."""
-    engine = engine or client()
+    """What the engine holds under ``ref``: ``"official"``, ``"stand-in"`` or ``"missing"``."""
     try:
-        image = engine.images.get(ref)
+        image = (engine or client()).images.get(ref)
     except ImageNotFound:
         return "missing"
     return "stand-in" if is_standin(image.labels or {}, ref) else "official"
 
 
 def is_standin(labels: dict[str, str], ref: str | None = None) -> bool:
-    """Whether image labels mark a local stand-in (for ``ref``, when given).
-
-    Images built FROM a stand-in (like cryphos-app) inherit its labels; they are not stand-ins themselves,
-    which is why the ``...standin.for`` label must name the image asked about.
-    """
-    if labels.get(STANDIN_LABEL) != "true":
-        return False
-    return ref is None or labels.get(STANDIN_FOR_LABEL) == ref
+    """Whether image labels mark a local stand-in (for ``ref``, when given: images built FROM a stand-in, like
+    cryphos-app, inherit its labels without being one)."""
+    return labels.get(STANDIN_LABEL) == "true" and (ref is None or labels.get(STANDIN_FOR_LABEL) == ref)
 
 
 def recipe_hash(image: CourseImage) -> str:
@@ -128,11 +111,6 @@ def recipe_hash(image: CourseImage) -> str:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _outdated_standin(image: CourseImage, engine: docker.DockerClient) -> bool:
-    labels = engine.images.get(image.ref).labels or {}
-    return is_standin(labels, image.ref) and labels.get(STANDIN_RECIPE_LABEL) != recipe_hash(image)
 
 
 def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> str | None:
@@ -159,11 +137,8 @@ def _debian_mirror() -> str:
     """The Debian mirror the host's apt uses (so the course never hard-codes one); ``$COURSE_DEBIAN_MIRROR`` wins."""
     if os.environ.get("COURSE_DEBIAN_MIRROR"):
         return os.environ["COURSE_DEBIAN_MIRROR"]
-    sources = list(Path("/etc/apt").glob("sources.list.d/*.sources")) + [Path("/etc/apt/sources.list")]
-    for src in sources:
-        if not src.exists():
-            continue
-        text = src.read_text(errors="ignore")
+    for src in [*Path("/etc/apt").glob("sources.list.d/*.sources"), Path("/etc/apt/sources.list")]:
+        text = src.read_text(errors="ignore") if src.exists() else ""
         for url in re.findall(r"(?:^URIs:\s*|^deb\s+(?:\[[^]]*\]\s+)?)(\S+)", text, flags=re.M):
             if not url.rstrip("/").endswith("-security"):
                 return str(url)
@@ -182,11 +157,8 @@ def can_build_standins() -> bool:
 def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = print) -> str:
     """Make the Debian base image the stand-ins build on (debootstrap + import), unless it exists."""
     engine = engine or client()
-    try:
-        engine.images.get(BASE_IMAGE)
+    if image_kind(BASE_IMAGE, engine) != "missing":
         return BASE_IMAGE
-    except ImageNotFound:
-        pass
     if shutil.which("debootstrap") is None:
         raise ImageUnavailable(
             "No registry is reachable, and building stand-ins needs `debootstrap` (Debian/Ubuntu, as root).",
@@ -197,26 +169,16 @@ def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = 
     with tempfile.TemporaryDirectory(prefix="course-rootfs-") as tmp:
         rootfs, tarball = Path(tmp) / "rootfs", Path(tmp) / "rootfs.tar"
         progress(Step(BASE_IMAGE, "building", f"debootstrap --variant=minbase {DEBIAN_SUITE} (about 30 s)"))
-        run = subprocess.run(
-            ["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(rootfs), mirror],
-            capture_output=True,
-            text=True,
-            check=False,  # its output goes into the error below
-        )
+        run = subprocess.run(["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(rootfs), mirror],
+                             capture_output=True, text=True, check=False)  # its output goes into the error below
         if run.returncode != 0:
             tail = "\n".join(run.stdout.splitlines()[-5:] + run.stderr.splitlines()[-5:])
             raise ImageUnavailable(f"debootstrap failed:\n{tail}", "check that the Debian mirror is reachable.")
         progress(Step(BASE_IMAGE, "building", "importing the root file system into the engine"))
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
-        engine.api.import_image_from_file(
-            str(tarball),
-            repository=BASE_IMAGE.split(":")[0],
-            tag=DEBIAN_SUITE,
-            changes=[
-                f'LABEL {STANDIN_LABEL}="true" {STANDIN_FROM_LABEL}="debootstrap minbase {DEBIAN_SUITE}"',
-                'CMD ["bash"]',
-            ],
-        )
+        label = f'LABEL {STANDIN_LABEL}="true" {STANDIN_FROM_LABEL}="debootstrap minbase {DEBIAN_SUITE}"'
+        engine.api.import_image_from_file(str(tarball), repository=BASE_IMAGE.split(":")[0], tag=DEBIAN_SUITE,
+                                          changes=[label, 'CMD ["bash"]'])
     progress(Step(BASE_IMAGE, "built"))
     return BASE_IMAGE
 
@@ -225,42 +187,35 @@ def build_standin(image: CourseImage, engine: docker.DockerClient | None = None,
     """Build the local stand-in for ``image`` from Debian packages, labelled as a stand-in."""
     engine = engine or client()
     base = ensure_base(engine, progress)
+    failed = f"Building the stand-in for {image.ref} failed"
     with tempfile.TemporaryDirectory(prefix="course-standin-") as ctx:
         shutil.copytree(STANDINS_DIR / image.standin_dir, ctx, dirs_exist_ok=True)
-        bundle = Path(ctx) / "ca-bundle.crt"
-        bundle.write_bytes(HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.exists() else b"")
+        (Path(ctx) / "ca-bundle.crt").write_bytes(HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.exists() else b"")
         labels = {STANDIN_LABEL: "true", STANDIN_FOR_LABEL: image.ref, STANDIN_FROM_LABEL: image.built_from,
                   STANDIN_RECIPE_LABEL: recipe_hash(image)}
         progress(Step(image.ref, "building", f"local stand-in from {image.built_from}"))
-        try:
-            for chunk in engine.api.build(
-                path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True, forcerm=True,
-                decode=True,  # forcerm: a failed step leaves no container (nor its volumes) behind
-            ):
+        try:  # forcerm: a failed step leaves no container (nor its volumes) behind
+            for chunk in engine.api.build(path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True,
+                                          forcerm=True, decode=True):
                 if "error" in chunk:
-                    raise ImageUnavailable(
-                        f"Building the stand-in for {image.ref} failed: {chunk['error'].strip()}",
-                        "check that containers can reach the Debian mirror (`docker run --rm "
-                        f"{base} apt-get update`).",
-                    )
+                    raise ImageUnavailable(f"{failed}: {chunk['error'].strip()}",
+                                           "check that containers can reach the Debian mirror "
+                                           f"(`docker run --rm {base} apt-get update`).")
                 line = str(chunk.get("stream", "")).strip()
                 if line.startswith("Step "):
                     progress(Step(image.ref, "building", line[:110]))
         except (BuildError, APIError) as exc:
-            raise ImageUnavailable(f"Building the stand-in for {image.ref} failed: {exc}",
-                                   "see the log above.") from None
+            raise ImageUnavailable(f"{failed}: {exc}", "see the log above.") from None
     progress(Step(image.ref, "built", f"stand-in, labelled {STANDIN_LABEL}=true"))
 
 
 def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None,
                  progress: Progress = print) -> Outcome:
-    """Make ``image`` available; returns the stage that ended its work: ``"present"``, ``"pulled"`` or ``"built"``.
-
-    One of :data:`COURSE_IMAGES` only: the app image the lessons run is built by :mod:`helpers.stack`.
-    """
+    """Make one of :data:`COURSE_IMAGES` available; returns the stage that ended its work (the app image the lessons
+    run is built by :mod:`helpers.stack`)."""
     engine = engine or client()
     kind = image_kind(image.ref, engine)
-    if kind == "stand-in" and _outdated_standin(image, engine):
+    if kind == "stand-in" and engine.images.get(image.ref).labels.get(STANDIN_RECIPE_LABEL) != recipe_hash(image):
         progress(Step(image.ref, "building", "the stand-in's recipe changed since it was built"))
         build_standin(image, engine, progress)
         return "built"

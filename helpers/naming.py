@@ -1,15 +1,6 @@
-"""Names and labels: how the course namespaces what it creates so several learners can share one engine.
-
-Every container, network and volume the course creates carries
-
-* Compose's own labels (``com.docker.compose.project`` / ``.service`` / ...), so ``docker compose ps`` and
-  ``docker compose down`` see a stack the helper built by hand, and
-* the course's labels (``io.compose-course.managed`` and ``io.compose-course.learner``), so cleanup can find
-  exactly what the course made, and nothing else.
-
-A project name is ``<lesson>-<learner>``: the learner id comes from ``COURSE_LEARNER`` (or a papermill parameter
-passed to :func:`set_learner`), else from the OS user name.
-"""
+"""Names and labels, so several learners can share one engine. Everything the course creates carries Compose's own
+labels (so ``docker compose ps/down`` see a stack the helpers built) and the course's (so cleanup finds exactly
+what the course made). A project is ``<lesson>-<learner>``."""
 
 from __future__ import annotations
 
@@ -40,13 +31,8 @@ _learner_override: str | None = None
 
 
 def sanitize(name: str) -> str:
-    """Lower-case ``name`` and keep only what a Compose project name allows (``a-z0-9_-``).
-
-    >>> sanitize("Jane.Doe@Lab 3")
-    'janedoelab3'
-    """
-    cleaned = re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("-_")
-    return cleaned or "learner"
+    """Lower-case ``name`` and keep what a Compose project name allows: ``"Jane.Doe@Lab 3"`` -> ``janedoelab3``."""
+    return re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("-_") or "learner"
 
 
 def set_learner(learner_id: str | None) -> None:
@@ -59,11 +45,8 @@ def learner() -> str:
     """The learner id: :func:`set_learner`, else ``$COURSE_LEARNER``, else the OS user name."""
     if _learner_override:
         return _learner_override
-    from_env = os.environ.get("COURSE_LEARNER", "").strip()
-    if from_env:
-        return sanitize(from_env)
     try:
-        return sanitize(getpass.getuser())
+        return sanitize(os.environ.get("COURSE_LEARNER", "").strip() or getpass.getuser())
     except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary uid in a container
         return "learner"
 
@@ -83,25 +66,17 @@ def config_hash(config: object) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def container_labels(
-    project: str, service: str, number: int = 1, oneoff: bool = False, config: object = None
-) -> dict[str, str]:
-    """Labels for a container, as Compose v2 sets them, plus the course's.
-
-    ``config`` is what the config hash is computed from (default: the project and service names). Compose v2's
-    ``ps`` and ``down`` ignore containers without a config hash, so every course container gets one.
-    """
-    return {
-        **course_labels(project),
-        SERVICE_LABEL: service,
-        NUMBER_LABEL: str(number),
-        ONEOFF_LABEL: "True" if oneoff else "False",
-        CONFIG_HASH_LABEL: config_hash(config if config is not None else [project, service]),
-    }
+def container_labels(project: str, service: str, number: int = 1, oneoff: bool = False,
+                     config: object = None) -> dict[str, str]:
+    """A container's labels as Compose v2 sets them, plus the course's; the config hash (of ``config``, default
+    the project and service names) is what makes Compose's ``ps`` and ``down`` see the container."""
+    return {**course_labels(project), SERVICE_LABEL: service, NUMBER_LABEL: str(number),
+            ONEOFF_LABEL: "True" if oneoff else "False",
+            CONFIG_HASH_LABEL: config_hash(config if config is not None else [project, service])}
 
 
 def container_name(project: str, service: str, number: int = 1) -> str:
-    """Compose v2's generated name ``project-service-N`` (Compose v1 used ``project_service_N``)."""
+    """Compose v2's generated name ``project-service-N``."""
     return f"{project}-{service}-{number}"
 
 

@@ -1,9 +1,5 @@
-"""What the course's pictures share: matplotlib figures without pyplot, encoded as PNG the same way every time.
-
-:mod:`helpers.graph` and :mod:`helpers.timeline` build a :class:`~matplotlib.figure.Figure` on the Agg canvas (no
-pyplot: no global state, no second copy from the inline backend) inside :func:`style`, so a notebook's own
-``rcParams`` change nothing, and their ``_repr_png_`` returns :func:`png` of it: the same input gives the same bytes.
-"""
+"""What the course's pictures share: matplotlib figures on the Agg canvas (no pyplot, no global state), drawn in
+:func:`style` so a notebook's ``rcParams`` change nothing, encoded by :func:`png` to the same bytes every time."""
 
 from __future__ import annotations
 

@@ -1,24 +1,16 @@
-"""The host ports the course publishes on 127.0.0.1 for a learner: ``DB_PORT`` and ``BACKEND_PORT``.
-
-:func:`course_ports` is the one place they are decided (the preflight shows them, lesson 03 publishes ``db`` on
-``DB_PORT`` and the exercise on ``DB_PORT + 1``, :func:`helpers.stack.load` and :func:`helpers.compose_cli.compose`
-hand them to Compose's interpolation). In order:
+"""The host ports a learner publishes on 127.0.0.1, decided by :func:`course_ports` (preflight, lessons, Compose):
 
 1. ``DB_PORT`` / ``BACKEND_PORT`` set in the environment win, each on its own;
-2. else the learner's claim on the engine (a course record, :mod:`helpers.records`), if its ports are still
-   usable: the same ports in every notebook, for as long as the learner's course records live (``./course clean``
-   ends them);
-3. else the first usable block in a sequence that starts at a block derived from the learner id: stable for that
-   id, so that two learners rarely start from the same block; a block is usable when no other learner claims it,
-   no other container publishes its ports, and 127.0.0.1 can bind them. Then the block is claimed.
+2. else the learner's claim (a ``ports`` course record) while its ports are usable: the same until ``./course clean``;
+3. else the first usable block from one hashed from the learner id (stable; two learners rarely start alike), then
+   claimed. Usable: no other learner claims it, no other container publishes its ports, 127.0.0.1 can bind them.
 
-A block is 4 ports from 20000 to 29999 (2500 blocks): ``DB_PORT``, ``DB_PORT + 1``, ``BACKEND_PORT = DB_PORT + 2``
-and one spare. 5432 and 8000 are not used by default: they are the ports a learner's own Postgres or development
-server most likely holds already, and a shared engine cannot give them to everyone (see the README).
-"""
+A block: ``DB_PORT``, the exercise's ``DB_PORT + 1``, ``BACKEND_PORT = DB_PORT + 2`` and a spare, in 20000-29999;
+not 5432 and 8000, which a learner's own Postgres or development server most likely holds (see the README)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -28,6 +20,7 @@ import docker
 from docker.errors import DockerException
 
 from . import naming, records
+from .engine import client
 from .errors import CourseError
 
 FIRST_PORT, BLOCK, BLOCKS = 20000, 4, 2500
@@ -48,8 +41,7 @@ def block_ports(block: int) -> dict[str, int]:
 
 
 def ports_of_block(ports: dict[str, int]) -> tuple[int, ...]:
-    """Every port a learner with these ports publishes: ``DB_PORT``, the exercise's ``DB_PORT + 1``,
-    ``BACKEND_PORT``."""
+    """Every port a learner with these ports publishes: ``DB_PORT``, the exercise's ``DB_PORT + 1``, BACKEND_PORT."""
     return ports["DB_PORT"], ports["DB_PORT"] + 1, ports["BACKEND_PORT"]
 
 
@@ -67,12 +59,12 @@ def choose(learner: str, taken: Callable[[int], bool]) -> dict[str, int]:
 
 def bindable(port: int) -> bool:
     """Whether 127.0.0.1:``port`` can be bound now (nothing else listens there)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
-            return True
         except OSError:
             return False
+    return True
 
 
 def claimed(labels: dict[str, str]) -> dict[str, int]:
@@ -80,20 +72,12 @@ def claimed(labels: dict[str, str]) -> dict[str, int]:
     return {var: int(labels.get(_LABEL[var], 0)) for var in PORT_VARS}
 
 
-def _use_engine() -> bool:
-    return not os.environ.get("COURSE_REPLAY")  # a replayed recording holds no such calls
-
-
 def _engine_view(engine: docker.DockerClient, learner: str) -> tuple[dict[str, int] | None, set[int], set[int]]:
     """(this learner's claim, ports others claim or publish, ports this learner's running containers publish)."""
-    mine: dict[str, int] | None = None
-    others: set[int] = set()
-    for labels in records.find("ports", engine=engine):
-        ports = claimed(labels)
-        if labels.get(naming.LEARNER_LABEL) == learner:
-            mine = ports
-        else:
-            others.update(ports_of_block(ports))
+    claims = [(labels.get(naming.LEARNER_LABEL) == learner, claimed(labels))
+              for labels in records.find("ports", engine)]
+    mine = next((ports for is_mine, ports in claims if is_mine), None)
+    others = {port for is_mine, ports in claims if not is_mine for port in ports_of_block(ports)}
     own: set[int] = set()
     for summary in engine.api.containers(filters={"label": f"{naming.COURSE_LABEL}=true"}):
         published = {int(p["PublicPort"]) for p in summary.get("Ports") or [] if p.get("PublicPort")}
@@ -127,17 +111,14 @@ def source(var: str) -> str:
 
 
 def _decide(learner: str, engine: docker.DockerClient | None) -> dict[str, int]:
-    mine: dict[str, int] | None = None
-    others: set[int] = set()
-    own: set[int] = set()
-    if _use_engine():
+    view: tuple[dict[str, int] | None, set[int], set[int]] = (None, set(), set())
+    if not os.environ.get("COURSE_REPLAY"):  # a replayed recording holds no such calls
         try:
-            from .engine import client
-
             engine = engine or client()
-            mine, others, own = _engine_view(engine, learner)
+            view = _engine_view(engine, learner)
         except (DockerException, CourseError):
             engine = None  # no engine to ask: the block alone, checked on this machine
+    mine, others, own = view
 
     def taken(port: int) -> bool:
         return port in others or (port not in own and not bindable(port))
@@ -146,11 +127,10 @@ def _decide(learner: str, engine: docker.DockerClient | None) -> dict[str, int]:
         return mine
     ports = choose(learner, taken)
     if engine is not None:
-        try:
+        # unclaimed on an engine error: still this learner's first free block, and stable as long as it stays free
+        with contextlib.suppress(DockerException):
             records.put("ports", "ports", {_LABEL[var]: str(ports[var]) for var in PORT_VARS},
                         learner=learner, engine=engine)
-        except DockerException:
-            pass  # unclaimed: still this learner's first free block, and stable as long as it stays free
     return ports
 
 

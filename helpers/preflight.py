@@ -6,13 +6,17 @@ Each check returns a :class:`Check` with a status and, when something is wrong, 
 from __future__ import annotations
 
 import os
-import socket
+import platform
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import docker
 
+from . import compose_cli
+from .errors import CourseError
 from .images import COURSE_IMAGES, image_kind
 from .naming import STANDIN_FROM_LABEL, learner
+from .ports import bindable, course_ports, source
 
 MISSING_IMAGE_FIX = ("in a workshop without internet: `./course bundle load FILE` with the bundle your instructor "
                      "hands out (`./course bundle check` lists what is missing); elsewhere `python -m helpers.images` "
@@ -22,20 +26,13 @@ MIN_MEMORY_GIB = 3.5  # a "4 GB" Docker Desktop VM reports about 3.8 GiB; the wh
 
 def memory_hint(operating_system: str) -> str:
     """Where to give the engine more memory, for the engine the learner has."""
-    if "Docker Desktop" in operating_system and is_wsl_or_windows():
+    if "Docker Desktop" not in operating_system:
+        return "give the engine's machine or VM more memory (Colima: `colima start --memory 4`)"
+    if (platform.system() == "Windows" or "microsoft" in platform.release().lower()
+            or os.environ.get("WSL_DISTRO_NAME")):  # Docker Desktop's WSL 2 backend
         return ("with Docker Desktop's WSL 2 backend Windows sets the limit: in %UserProfile%\\.wslconfig write "
                 "`[wsl2]` and `memory=6GB`, then run `wsl --shutdown` and start Docker Desktop again")
-    if "Docker Desktop" in operating_system:
-        return "Docker Desktop: Settings > Resources > Memory, at least 4 GB, then Apply & restart"
-    return "give the engine's machine or VM more memory (Colima: `colima start --memory 4`)"
-
-
-def is_wsl_or_windows() -> bool:
-    """Whether this Python runs on Windows or inside WSL (where Docker Desktop's WSL 2 backend is the engine)."""
-    import platform
-
-    return platform.system() == "Windows" or "microsoft" in platform.release().lower() or bool(
-        os.environ.get("WSL_DISTRO_NAME"))
+    return "Docker Desktop: Settings > Resources > Memory, at least 4 GB, then Apply & restart"
 
 
 @dataclass(frozen=True)
@@ -48,26 +45,13 @@ class Check:
     fix: str = ""
 
     def __str__(self) -> str:
-        mark = "ok " if self.ok else "FIX"
-        line = f"[{mark}] {self.name:22} {self.detail}"
+        line = f"[{'ok ' if self.ok else 'FIX'}] {self.name:22} {self.detail}"
         return f"{line}\n      -> {self.fix}" if self.fix and not self.ok else line
 
 
-def course_ports() -> dict[str, int]:
-    """Host ports the course publishes on 127.0.0.1, by the variable that overrides each (:mod:`helpers.ports`)."""
-    from .ports import course_ports as decide
-
-    return decide()
-
-
 def engine_location(base_url: str) -> str:
-    """``"local"``, or how a remote engine is reached (``"ssh"``, ``"tcp host"``), from the client's base_url.
-
-    docker-py's base_url is ``http+docker://localhost`` for a unix socket, ``http+docker://localnpipe`` for a
-    Windows pipe, ``http+docker://ssh`` for ssh://, and ``http(s)://HOST:PORT`` for tcp://.
-    """
-    from urllib.parse import urlsplit
-
+    """``"local"``, ``"ssh"`` or ``"tcp HOST"``, from docker-py's base_url (``http+docker://localhost`` for a unix
+    socket, ``...localnpipe`` for a Windows pipe, ``...ssh`` for ssh://, ``http(s)://HOST:PORT`` for tcp://)."""
     url = urlsplit(base_url)
     if url.scheme == "http+docker":
         return "ssh" if url.hostname == "ssh" else "local"
@@ -88,27 +72,15 @@ def check_location(engine: docker.DockerClient) -> Check | None:
     )
 
 
-def _port_holder(engine: docker.DockerClient, port: int) -> str:
-    """Which container publishes ``port``, if any (other programs cannot be seen from the engine)."""
-    for container in engine.containers.list(filters={"publish": str(port)}, ignore_removed=True):
-        return f"container '{container.name}'"
-    return "a program outside Docker"
-
-
 def check_port(engine: docker.DockerClient, var: str, port: int) -> Check:
     """Is 127.0.0.1:``port`` free to publish? (The detail says whether it was chosen for you or set by you.)"""
-    from .ports import source
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-            return Check(f"port {port} ({var})", True, f"free ({source(var)})")
-        except OSError:
-            holder = _port_holder(engine, port)
+    if bindable(port):
+        return Check(f"port {port} ({var})", True, f"free ({source(var)})")
+    # the engine can tell which container publishes it; other programs it cannot see
+    holders = engine.containers.list(filters={"publish": str(port)}, ignore_removed=True)
     return Check(
-        f"port {port} ({var})",
-        False,
-        f"taken by {holder}",
+        f"port {port} ({var})", False,
+        f"taken by container '{holders[0].name}'" if holders else "taken by a program outside Docker",
         f"stop it, or give the course another port: `export {var}=<free port>` before starting JupyterLab "
         f"(or unset {var}: the course then picks free ports for your learner id)",
     )
@@ -117,18 +89,14 @@ def check_port(engine: docker.DockerClient, var: str, port: int) -> Check:
 def check_engine(engine: docker.DockerClient) -> list[Check]:
     """Engine version, API version, architecture and memory."""
     info = engine.info()
-    version = engine.version()
     mem_gib = info.get("MemTotal", 0) / 2**30
     return [
-        Check("engine", True, f"Docker Engine {version.get('Version')} ({info.get('OperatingSystem', '?')})"),
+        Check("engine", True, f"Docker Engine {engine.version().get('Version')} ({info.get('OperatingSystem', '?')})"),
         Check("API version", True, f"{engine.api.api_version} (negotiated)"),
         Check("architecture", True, str(info.get("Architecture"))),
-        Check(
-            "memory",
-            mem_gib >= MIN_MEMORY_GIB,
-            f"{mem_gib:.1f} GiB available to containers (the whole stack needs about {MIN_MEMORY_GIB:.1f})",
-            memory_hint(str(info.get("OperatingSystem", ""))),
-        ),
+        Check("memory", mem_gib >= MIN_MEMORY_GIB,
+              f"{mem_gib:.1f} GiB available to containers (the whole stack needs about {MIN_MEMORY_GIB:.1f})",
+              memory_hint(str(info.get("OperatingSystem", "")))),
     ]
 
 
@@ -136,10 +104,10 @@ def check_images(engine: docker.DockerClient) -> list[Check]:
     """Each course image: official, local stand-in, or missing (with the fix)."""
     checks = []
     for image in COURSE_IMAGES:
-        state = image_kind(image.ref, engine)
-        if state == "missing":
+        kind = image_kind(image.ref, engine)
+        if kind == "missing":
             checks.append(Check(image.ref, False, "missing", MISSING_IMAGE_FIX))
-        elif state == "stand-in":
+        elif kind == "stand-in":
             built_from = engine.images.get(image.ref).labels.get(STANDIN_FROM_LABEL, "?")
             checks.append(Check(image.ref, True, f"local stand-in (built from {built_from})"))
         else:
@@ -149,11 +117,8 @@ def check_images(engine: docker.DockerClient) -> list[Check]:
 
 def check_compose() -> Check:
     """Docker Compose (v2 or newer), which the lessons that run Compose itself need."""
-    from .compose_cli import compose_command
-    from .errors import CourseError
-
     try:
-        compose_command()
+        compose_cli.compose_command()
     except CourseError as exc:
         return Check("Docker Compose", False, "not found", exc.hint)
     return Check("Docker Compose", True, "found (v2 or newer)")
@@ -161,21 +126,20 @@ def check_compose() -> Check:
 
 def run_all(engine: docker.DockerClient) -> list[Check]:
     """Every check, in report order."""
-    checks = check_engine(engine)
     location = check_location(engine)
-    checks += [location] if location else []
-    checks.append(check_compose())
-    checks.append(Check("learner id", True, f"{learner()} (projects are named <lesson>-{learner()})"))
-    checks += [check_port(engine, var, port) for var, port in course_ports().items()]
-    checks += check_images(engine)
-    return checks
+    return [
+        *check_engine(engine), *([location] if location else []), check_compose(),
+        Check("learner id", True, f"{learner()} (projects are named <lesson>-{learner()})"),
+        *(check_port(engine, var, port) for var, port in course_ports().items()),
+        *check_images(engine),
+    ]
 
 
 def summary(checks: list[Check]) -> str:
     """The one line that holds on every engine: ``10 of 10 checks passed: ready`` (or how many need a fix)."""
-    problems = [c for c in checks if not c.ok]
-    return f"{len(checks) - len(problems)} of {len(checks)} checks passed" + (
-        ": ready" if not problems else f": fix the {len(problems)} line(s) marked FIX")
+    problems = sum(not c.ok for c in checks)
+    return f"{len(checks) - problems} of {len(checks)} checks passed" + (
+        f": fix the {problems} line(s) marked FIX" if problems else ": ready")
 
 
 def report(engine: docker.DockerClient) -> list[Check]:

@@ -1,14 +1,10 @@
-"""A progress bar over the course's images, fed the steps (:class:`~helpers.images.Step`) of :mod:`helpers.images`::
-
-    from helpers import images
-    from helpers.progress import ImageProgress
+"""A progress bar over the course's images, fed the :class:`~helpers.images.Step` events of :mod:`helpers.images`::
 
     with ImageProgress() as progress:  # redis:8:  33%|███▎      | 1/3 [00:04, pulling: 8a1e25ce7c4f Pull complete]
         images.ensure_images(progress)
 
-The bar is ``tqdm.auto``'s: a widget in Jupyter, a line redrawn in place in a terminal. Outside Jupyter each step is
-also printed as a line, ``[2/3] redis:8 pulling: 8a1e25ce7c4f Pull complete``; where the output is no terminal
-(CI logs, a pipe) only those lines are written. Used in 00_preflight and by ``python -m helpers.images``.
+``tqdm.auto``'s bar: a widget in Jupyter, a line redrawn in place in a terminal. Outside Jupyter each step is also
+a line, ``[2/3] redis:8 pulling: ...``; where the output is no terminal (CI logs, a pipe) only those lines are written.
 """
 
 from __future__ import annotations

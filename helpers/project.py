@@ -1,11 +1,8 @@
-"""A learner's project on the engine: create labelled containers, networks and volumes, and clean them up by label.
+"""A learner's project on the engine: labelled containers, networks and volumes, cleaned up by label.
 
-``Project("05-db")`` is named ``05-db-<learner>``. Everything it creates carries Compose's labels and the course's
-labels (see :mod:`helpers.naming`), so ``docker compose -p 05-db-<learner> ps`` lists it, and :meth:`Project.down`
-finds it again by label only, never by name. Creating a ``Project`` first removes what a crashed earlier run of the
-same lesson left behind.
-
-Used in every notebook.
+``Project("05-db")`` is named ``05-db-<learner>``. All it creates carries Compose's and the course's labels
+(:mod:`helpers.naming`): ``docker compose -p 05-db-<learner> ps`` lists it, and cleanup finds it by label only,
+never by name. Creating a ``Project`` first removes what a crashed earlier run of the same lesson left behind.
 """
 
 from __future__ import annotations
@@ -41,53 +38,37 @@ class CleanupReport:
         return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s){records}"
 
 
-def _gone_or_going(exc: Exception) -> bool:
-    """A 404 (already gone) or 409 (removal already in progress) while cleaning up is not an error."""
-    return isinstance(exc, NotFound) or getattr(exc, "status_code", None) == 409
-
-
 def _remove_labelled(labels: list[str], volumes: bool, engine: docker.DockerClient | None) -> CleanupReport:
-    """Remove the containers (with their anonymous volumes), networks and (with ``volumes``) volumes that carry
-    all of ``labels``; course records among the volumes are reported as ``records``."""
+    """Remove the containers, networks and (with ``volumes``) volumes that carry all of ``labels``."""
     engine = engine or client()
     report = CleanupReport()
-    for container in engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True):
+    # v=volumes: also the containers' anonymous volumes (an image's VOLUME, e.g. redis's /data), as
+    # `docker compose down -v` removes them; without it they would be left behind, unnamed and unlabelled
+    found: list[tuple[Any, list[str], dict[str, bool]]] = [
+        (c, report.containers, {"force": True, "v": volumes})
+        for c in engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True)]
+    found += [(n, report.networks, {}) for n in engine.networks.list(filters={"label": labels})]
+    found += [(v, report.records if naming.RECORD_LABEL in (v.attrs.get("Labels") or {}) else report.volumes,
+               {"force": True}) for v in (engine.volumes.list(filters={"label": labels}) if volumes else [])]
+    for resource, removed, options in found:
         try:
-            # v=volumes: also the container's anonymous volumes (an image's VOLUME, e.g. redis's /data), as
-            # `docker compose down -v` removes them; without it they would be left behind, unnamed and unlabelled
-            container.remove(force=True, v=volumes)
-            report.containers.append(str(container.name))
-        except (NotFound, APIError) as exc:  # removed meanwhile (auto-remove), or removal already in progress
-            if not _gone_or_going(exc):
-                raise
-    for network in engine.networks.list(filters={"label": labels}):
-        try:
-            network.remove()
-            report.networks.append(str(network.name))
-        except (NotFound, APIError) as exc:
-            if not _gone_or_going(exc):
-                raise
-    for volume in engine.volumes.list(filters={"label": labels}) if volumes else []:
-        try:
-            volume.remove(force=True)
-            is_record = naming.RECORD_LABEL in (volume.attrs.get("Labels") or {})
-            (report.records if is_record else report.volumes).append(volume.name)
-        except (NotFound, APIError) as exc:
-            if not _gone_or_going(exc):
+            resource.remove(**options)
+            removed.append(str(resource.name))
+        except APIError as exc:  # removed meanwhile (auto-remove), or 409: removal already in progress
+            if not (isinstance(exc, NotFound) or exc.status_code == 409):
                 raise
     return report
 
 
 def down(project: str, volumes: bool = False, engine: docker.DockerClient | None = None) -> CleanupReport:
-    """``docker compose down`` of one project, by label: its containers and networks go; its volumes only with
-    ``volumes=True`` (``down -v``). Course records carry no project label: they stay."""
+    """``docker compose down`` of one project, by label; its volumes only with ``volumes=True`` (``down -v``).
+    Course records carry no project label: they stay."""
     return _remove_labelled([f"{naming.COURSE_LABEL}=true", f"{naming.PROJECT_LABEL}={project}"], volumes, engine)
 
 
 def clean_course(learner: str | None = None, engine: docker.DockerClient | None = None) -> CleanupReport:
-    """Remove everything the course labelled for ``learner`` (every learner's when None): all projects, their
-    volumes, and the course records (:mod:`helpers.records`). ``./course clean`` and the test session use it;
-    anything without the course label is never touched."""
+    """Remove everything the course labelled for ``learner`` (every learner's when None), course records
+    (:mod:`helpers.records`) included; anything without the course label is never touched."""
     labels = [f"{naming.COURSE_LABEL}=true"] + ([f"{naming.LEARNER_LABEL}={learner}"] if learner else [])
     return _remove_labelled(labels, True, engine)
 
@@ -96,7 +77,7 @@ class Project:
     """One lesson's namespaced project. ``Project("05-db").run("db", "postgres:17", ...)``."""
 
     def __init__(self, lesson: str, clean_start: bool = True, name: str | None = None) -> None:
-        """``name`` overrides the derived ``<lesson>-<learner>`` (for a stack brought up under a given name)."""
+        """``name`` overrides the derived ``<lesson>-<learner>``."""
         self.lesson = lesson
         self.name = name or naming.project_name(lesson)
         if clean_start:
@@ -141,14 +122,12 @@ class Project:
 
     def run(self, service: str, image: str, *, number: int = 1, network: str | None = "default",
             **kwargs: Any) -> Container:
-        """``client.containers.run(image, detach=True, **kwargs)`` with the project's name, labels and network.
-
-        The container is named ``<project>-<service>-<number>`` (unless ``name=`` is given) and joins the project
-        network with the service name as DNS alias, as Compose does.
-        """
+        """``client.containers.run(image, detach=True, **kwargs)`` as Compose runs it: named
+        ``<project>-<service>-<number>`` (unless ``name=``), labelled, on the project network with the service name
+        as DNS alias."""
         engine = client()
-        labels = {**naming.container_labels(self.name, service, number), naming.LESSON_LABEL: self.lesson}
-        labels.update(kwargs.pop("labels", {}) or {})
+        labels = {**naming.container_labels(self.name, service, number), naming.LESSON_LABEL: self.lesson,
+                  **(kwargs.pop("labels", None) or {})}
         name = kwargs.pop("name", None) or naming.container_name(self.name, service, number)
         create_kwargs: dict[str, Any] = {"name": name, "labels": labels, "detach": True, **kwargs}
         if network:
@@ -163,9 +142,8 @@ class Project:
 
     def containers(self, service: str | None = None) -> list[Container]:
         """This project's containers (optionally of one service), found by label, oldest first."""
-        labels = [f"{naming.PROJECT_LABEL}={self.name}", f"{naming.COURSE_LABEL}=true"]
-        if service:
-            labels.append(f"{naming.SERVICE_LABEL}={service}")
+        labels = [f"{naming.PROJECT_LABEL}={self.name}", f"{naming.COURSE_LABEL}=true",
+                  *([f"{naming.SERVICE_LABEL}={service}"] if service else [])]
         found = client().containers.list(all=True, filters={"label": labels}, ignore_removed=True)
         return sorted(found, key=lambda c: c.attrs.get("Created", ""))
 
@@ -187,10 +165,9 @@ def _explain_create_error(exc: APIError, name: str) -> Exception:
         return CourseError(
             f"Cannot start {name}: a host port it publishes is already in use.\n({text})",
             "find who holds it with `docker ps --filter publish=PORT` or `ss -ltnp` (Linux) / `lsof -i :PORT` "
-            "(macOS) / `netstat -ano | findstr :PORT` (Windows; "
-            "`netsh interface ipv4 show excludedportrange protocol=tcp` "
-            "lists ports Windows reserves); stop that, or choose another host port: stop JupyterLab, then e.g. "
-            "`DB_PORT=15432 BACKEND_PORT=18000 ./course lab`.",
+            "(macOS) / `netstat -ano | findstr :PORT` (Windows; `netsh interface ipv4 show excludedportrange "
+            "protocol=tcp` lists ports Windows reserves); stop that, or choose another host port: stop JupyterLab, "
+            "then e.g. `DB_PORT=15432 BACKEND_PORT=18000 ./course lab`.",
         )
     if "is already in use by container" in text:
         return CourseError(

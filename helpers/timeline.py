@@ -1,37 +1,14 @@
 """Readiness timeline: what the engine reported about a project's containers, each service on one time axis.
 
-``with Timeline(project) as tl: ...`` follows the engine's event stream for the containers labelled
-``com.docker.compose.project=<project>`` while the block runs, and keeps:
+``with Timeline(project) as tl: ...`` follows the events of the project's containers and keeps them as plain dicts
+in :attr:`Timeline.events` (``t`` in seconds from the start), with annotations: :meth:`~Timeline.mark` (a moment)
+and :meth:`~Timeline.span` / :meth:`~Timeline.hold` (an interval, e.g. while ``depends_on`` holds a service back).
+A cell ending with ``tl`` shows the picture (a PNG); under nbval, print :meth:`~Timeline.actions` (stable from run
+to run) in a compared cell and show ``tl`` in a cell marked ``# NBVAL_IGNORE_OUTPUT``.
 
-* the engine's events, as plain dicts in :attr:`Timeline.events`: ``create``, ``start``, ``healthy``/``unhealthy``
-  (from ``health_status: ...``), ``die`` (with ``exit_code``), ``kill`` (with ``signal``), ``stop``, ``restart``,
-  ``destroy``, ``oom``. Times ``t`` are seconds from the start of the timeline, so recorded data stays comparable.
-  The engine says nothing special when a **restart policy** brings a container back: it sends ``die`` and then
-  ``start``. While recording, the Timeline reads the container's ``RestartCount`` at each ``start`` (a policy
-  restart raises it; ``docker start`` resets it to 0) and marks such a pair ``restarted: True``. For raw engine
-  events without those counts it falls back to "a ``start`` right after a ``die``, no ``stop`` between" (which a
-  ``docker start`` right after a crash would also match).
-* annotations: :meth:`Timeline.mark` (a moment, e.g. "crash") and :meth:`Timeline.span` / :meth:`Timeline.hold`
-  (an interval, e.g. "held back: waiting for db service_healthy" -- what an ``up`` helper records while a
-  ``depends_on`` condition holds a service back).
-
-:meth:`Timeline.figure` draws it with matplotlib (states as coloured bands, events as markers, spans below); the
-object has ``_repr_png_``, so a cell that ends with ``tl`` shows the picture, also in an untrusted notebook and on
-GitHub or nbviewer. :meth:`Timeline.from_events` draws recorded data (``tl.events``, or raw engine events).
-
-**In a notebook under nbval** (the times vary from run to run): prove the claim in a compared cell with stable
-facts, and show the picture in a separate cell whose output is ignored::
-
-    print(tl.actions())            # {'db': ['create', 'start', 'healthy'], 'web': ['create', 'start']}: compared
-
-    # NBVAL_IGNORE_OUTPUT
-    tl                             # the picture
-
-:meth:`Timeline.actions` lists each service's events in order (per service, so the order is stable even when two
-services start within the same millisecond).
-
-Used in the notebooks on ``depends_on`` conditions, healthchecks and restart policies, and by the dashboard demo
-(``tests/browser/data/dashboard_demo.ipynb``).
+A restart policy's restart reaches the engine's stream as plain ``die`` + ``start``: while recording, the Timeline
+reads ``RestartCount`` at each ``start`` (a policy restart raises it, ``docker start`` resets it to 0); for raw events
+without counts, a ``start`` right after a ``die`` with no ``stop`` between counts as a restart.
 """
 
 from __future__ import annotations
@@ -39,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import docker
@@ -51,18 +28,12 @@ from . import events, naming, pictures
 from .engine import client
 
 Entry = dict[str, Any]
+NOTES = ("mark", "span")
 
 #: engine ``Action`` -> the short name used in :attr:`Timeline.events`
-ACTIONS: dict[str, str] = {a: a for a in ("create", "start", "die", "kill", "stop", "restart", "destroy", "oom",
-                                            "pause", "unpause")}
+ACTIONS = {a: a for a in ("create", "start", "die", "kill", "stop", "restart", "destroy", "oom", "pause", "unpause")}
 ACTIONS.update({"health_status: healthy": "healthy", "health_status: unhealthy": "unhealthy"})
 SIGNALS = {"9": "SIGKILL", "15": "SIGTERM", "2": "SIGINT", "1": "SIGHUP", "3": "SIGQUIT"}
-
-# colours of the state bands (the glyphs' are in _GLYPHS)
-_BAND = {"created": "#d9d9d9", "running": "#9ecae1", "healthy": "#74c476", "unhealthy": "#fb6a4a", "paused": "#bcbddc"}
-
-
-# ----------------------------------------------------------------------------------------------- normalising
 _ns = events.time_ns
 
 
@@ -74,109 +45,83 @@ def _key(raw: dict[str, Any]) -> str:
     return f"{raw.get('id')}@{_ns(raw)}"
 
 
+def _who(entry: Entry) -> str:
+    return str(entry.get("container") or entry.get("service"))
+
+
 def normalize(raw: dict[str, Any], t0_ns: int, include_oneoff: bool = False,
               restart_counts: dict[str, int] | None = None) -> Entry | None:
-    """One engine event (as ``client().events(decode=True)`` yields it) -> an entry, or None if not shown.
-
-    Only container events of a Compose service are kept (not ``exec_*`` from healthchecks, not one-off helper
-    containers such as the one :func:`helpers.crash` runs, unless ``include_oneoff``).
-    """
-    if raw.get("Type", "container") != "container":
-        return None
+    """One decoded engine event -> an entry, or None for what is not shown (other types, ``exec_*`` of
+    healthchecks, containers of no service, one-off containers such as :func:`helpers.crash`'s)."""
     action = ACTIONS.get(str(raw.get("Action") or raw.get("status") or ""))
-    if action is None:
-        return None
     attrs = (raw.get("Actor") or {}).get("Attributes") or {}
     service = attrs.get(naming.SERVICE_LABEL)
-    if not service or (attrs.get(naming.ONEOFF_LABEL) == "True" and not include_oneoff):
+    if raw.get("Type", "container") != "container" or action is None or not service or (
+            attrs.get(naming.ONEOFF_LABEL) == "True" and not include_oneoff):
         return None
-    entry: Entry = {
-        "t": round((_ns(raw) - t0_ns) / 1e9, 3),
-        "service": service,
-        "container": attrs.get("name", ""),
-        "action": action,
-    }
+    entry: Entry = {"t": round((_ns(raw) - t0_ns) / 1e9, 3), "service": service, "container": attrs.get("name", ""),
+                    "action": action}
     if action == "die":
         entry["exit_code"] = int(attrs.get("exitCode", 0))
     if action == "kill":
         entry["signal"] = SIGNALS.get(str(attrs.get("signal")), f"signal {attrs.get('signal')}")
-    if action == "start" and restart_counts and _key(raw) in restart_counts:
-        entry["restart_count"] = restart_counts[_key(raw)]
+    if action == "start" and _key(raw) in (restart_counts or {}):
+        entry["restart_count"] = (restart_counts or {})[_key(raw)]
     return entry
 
 
 def die_before_stop(entries: list[Entry]) -> list[Entry]:
-    """Put each ``stop`` after the ``die`` it caused, whichever the engine sent first.
-
-    ``docker stop`` sends SIGTERM (``kill``), waits for the process to end (``die``), then reports ``stop``. Docker
-    20.10 sends ``die`` before ``stop``; Docker 25 and later may send ``stop`` a moment before ``die``. The order
-    shown is the one that holds on every engine: the container died, then the stop command completed.
-    """
+    """Put each ``stop`` after the ``die`` it caused: Docker 20.10 sends ``die`` first, Docker 25+ may send ``stop``
+    a moment before it. The order shown holds on every engine: the container died, then the stop completed."""
     result = list(entries)
     i = 0
     while i < len(result):
-        entry = result[i]
-        key = entry.get("container") or entry.get("service")
-        later = next((j for j in range(i + 1, len(result)) if result[j]["action"] not in ("mark", "span")
-                      and (result[j].get("container") or result[j].get("service")) == key), None)
-        if entry["action"] == "stop" and later is not None and result[later]["action"] == "die":
+        later = next((j for j in range(i + 1, len(result))
+                      if result[j]["action"] not in NOTES and _who(result[j]) == _who(result[i])), None)
+        if result[i]["action"] == "stop" and later is not None and result[later]["action"] == "die":
             moved = result.pop(i)
             moved["t"] = max(moved["t"], result[later - 1]["t"])  # reported once the process had died
             result.insert(later, moved)
-            continue  # position i now holds the next entry
-        i += 1
+        else:
+            i += 1
     return result
 
 
 def mark_restarts(entries: list[Entry]) -> list[Entry]:
-    """Mark ``die`` + ``start`` pairs that a restart policy caused as ``restarted``.
-
-    A ``start`` with ``restart_count`` (read from the engine while recording) is a policy restart when the count
-    went up; without it, when it follows a ``die`` with no ``stop`` between.
-    """
+    """Mark ``die`` + ``start`` pairs caused by a restart policy ``restarted``: the ``start``'s ``restart_count``
+    went up, or (without counts) no ``stop`` came between."""
     last: dict[str, Entry] = {}
     counts: dict[str, int] = {}
-    for entry in entries:
-        if entry["action"] in ("mark", "span"):
-            continue
-        key = entry.get("container") or entry["service"]
-        if entry["action"] in ("die", "start"):
+    for entry in (e for e in entries if e["action"] not in NOTES):
+        key, action = _who(entry), entry["action"]
+        if action in ("die", "start"):
             entry.setdefault("restarted", False)
         previous = last.get(key)
-        if entry["action"] == "start" and previous is not None and previous["action"] == "die":
-            if "restart_count" in entry:
-                restarted = int(entry["restart_count"]) > counts.get(key, 0)
-            else:
-                restarted = True
+        if action == "start" and previous is not None and previous["action"] == "die":
+            restarted = int(entry["restart_count"]) > counts.get(key, 0) if "restart_count" in entry else True
             entry["restarted"] = previous["restarted"] = restarted
         if "restart_count" in entry:
             counts[key] = int(entry["restart_count"])
-        if entry["action"] in ("create", "start", "die", "stop", "destroy"):
+        if action in ("create", "start", "die", "stop", "destroy"):
             last[key] = entry
     return entries
 
 
 def word(entry: Entry) -> str:
     """A short stable word for an entry: ``start``, ``start (restarted)``, ``die 137``, ``kill SIGTERM``, ..."""
-    action = entry["action"]
+    action, again = entry["action"], " (restarted)" if entry.get("restarted") else ""
     if action == "die":
-        return f"die {entry.get('exit_code', '?')}" + (" (restarted)" if entry.get("restarted") else "")
-    if action == "start" and entry.get("restarted"):
-        return "start (restarted)"
+        return f"die {entry.get('exit_code', '?')}{again}"
     if action == "kill":
         return f"kill {entry.get('signal', '')}".strip()
-    if action in ("mark", "span"):
+    if action in NOTES:
         return f"{action}: {entry.get('text', '')}"
-    return str(action)
+    return f"start{again}" if action == "start" else str(action)
 
 
-# ----------------------------------------------------------------------------------------------- recording
 class Timeline:
-    """Engine events of one project's containers on one time axis, plus marks and spans.
-
-    ``project`` is a project name (``"05-db-alice"``) or a :class:`helpers.Project`. Use as a context manager,
-    or call :meth:`start` and :meth:`stop`.
-    """
+    """Engine events of one project's containers (``project``: a name or a :class:`helpers.Project`) on one time
+    axis, plus marks and spans. Use as a context manager, or call :meth:`start` and :meth:`stop`."""
 
     def __init__(self, project: Any = None, *, engine: docker.DockerClient | None = None,
                  include_oneoff: bool = False) -> None:
@@ -189,57 +134,42 @@ class Timeline:
         self._recorded: list[Entry] | None = None  # set by from_events
         self._lock = threading.Lock()
         self._follower: events.Follower | None = None
-        self.t0_ns: int = time.time_ns()
+        self.t0_ns = time.time_ns()
         self.end: float | None = None
-        self.error: str | None = None
+        self.error: str | None = None  # why the event stream ended early, if it did
 
-    # -- recording
     def start(self) -> Timeline:
         """Subscribe to the project's container events; the time axis starts now."""
         self._engine = self._engine or client()
         self._follower = events.Follower(events.of_project(self.project), self._on_event, engine=self._engine,
                                          name=f"timeline-{self.project}").start()
-        self.t0_ns = time.time_ns()
-        self.end = None
+        self.t0_ns, self.end = time.time_ns(), None
         return self
 
     def _on_event(self, raw: dict[str, Any]) -> None:
-        if raw.get("Action") == "start":
-            self._count_restarts(raw)
+        if raw.get("Action") == "start":  # RestartCount now tells a policy restart from docker start
+            with suppress(docker.errors.NotFound):  # removed meanwhile: the heuristic decides
+                info = (self._engine or client()).api.inspect_container(raw["id"])
+                self.restart_counts[_key(raw)] = int(info.get("RestartCount", 0))
         self._add([raw])
-
-    def _count_restarts(self, raw: dict[str, Any]) -> None:
-        """Read the container's RestartCount now (tells a policy restart from ``docker start``)."""
-        try:
-            info = (self._engine or client()).api.inspect_container(raw["id"])
-            self.restart_counts[_key(raw)] = int(info.get("RestartCount", 0))
-        except docker.errors.NotFound:  # removed meanwhile: the heuristic decides
-            pass
 
     def _awaiting_die(self) -> bool:
         """A container reported ``stop`` but not yet its ``die`` (Docker 25+ may send them in that order)."""
-        state: dict[str, str] = {}  # container id -> "died" or "stopped" (a stop not yet followed by its die)
+        since_start: dict[str, set[str]] = {}  # container id -> its die / stop since its last start
         with self._lock:
             for raw in self._raw:
-                action, key = str(raw.get("Action", "")), str(raw.get("id"))
-                if action == "start":
-                    state.pop(key, None)
-                elif action == "die":
-                    state[key] = "died"
-                elif action == "stop" and state.get(key) != "died":
-                    state[key] = "stopped"
-        return "stopped" in state.values()
+                if raw.get("Action") == "start":
+                    since_start[str(raw.get("id"))] = set()
+                elif raw.get("Action") in ("die", "stop"):
+                    since_start.setdefault(str(raw.get("id")), set()).add(str(raw["Action"]))
+        return {"stop"} in since_start.values()
 
     def stop(self, settle: float = 5.0) -> Timeline:
-        """Stop following; then fetch the last events the engine sent meanwhile, so none is lost to a race.
-
-        A ``stop`` whose ``die`` has not arrived yet is waited for (at most ``settle`` seconds): engines differ in
-        the order they send the two (Docker 26 reports ``stop`` a few ms before ``die``), and the timeline must not
-        depend on it. The engine's history is read first, so a ``stop`` still in flight on the live stream counts.
-        """
+        """Stop following, waiting (at most ``settle`` s) for the ``die`` of a ``stop`` already seen; then add
+        the engine's history of the recording, so no event is lost to a race."""
         if self._follower is None:
             return self
-        self._merge_history(time.time_ns())
+        self._merge_history(time.time_ns())  # a stop still in flight on the live stream counts too
         deadline = time.monotonic() + settle
         while self._awaiting_die() and time.monotonic() < deadline:
             time.sleep(0.05)  # the live stream brings the die
@@ -252,19 +182,15 @@ class Timeline:
         return self
 
     def _merge_history(self, until_ns: int) -> None:
-        """Add the engine's recorded events since the start, up to ``until_ns``, that the live stream lacks."""
-        try:
+        with suppress(docker.errors.DockerException):  # the live stream already has nearly everything
             self._add(events.history(events.of_project(self.project), self.t0_ns, until_ns, self._engine))
-        except docker.errors.DockerException:  # the live stream already has nearly everything
-            pass
 
-    def _add(self, events: list[dict[str, Any]]) -> None:
+    def _add(self, found: list[dict[str, Any]]) -> None:
         """Keep engine events in time order, each once (the live stream and the history can both bring one)."""
         with self._lock:
             seen = {(r.get("id"), r.get("Action"), _ns(r)) for r in self._raw}
-            for raw in events:
-                key = (raw.get("id"), raw.get("Action"), _ns(raw))
-                if key not in seen:
+            for raw in found:
+                if (key := (raw.get("id"), raw.get("Action"), _ns(raw))) not in seen:
                     self._raw.append(raw)
                     seen.add(key)
             self._raw.sort(key=_ns)
@@ -275,7 +201,6 @@ class Timeline:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- annotations
     def now(self) -> float:
         """Seconds since the start of the timeline."""
         return round((time.time_ns() - self.t0_ns) / 1e9, 3)
@@ -298,83 +223,62 @@ class Timeline:
         finally:
             self.span(service, start, self.now(), text)
 
-    # -- reading
     @property
     def raw(self) -> list[dict[str, Any]]:
-        """The engine's events as it sent them (decoded JSON), oldest first."""
+        """The engine's events as it sent them (decoded JSON), oldest first: what :meth:`from_events` takes."""
         with self._lock:
             return list(self._raw)
 
     @property
     def events(self) -> list[Entry]:
-        """Engine events and annotations as plain dicts, by time (see the module docstring for the keys)."""
-        if self._recorded is not None:
-            base = [dict(e) for e in self._recorded]
+        """Engine events (``create``, ``start``, ``healthy``, ``die`` with ``exit_code``, ``kill`` with ``signal``,
+        ...) and annotations as plain dicts, by time."""
+        if self._recorded is None:
+            found = [normalize(r, self.t0_ns, self.include_oneoff, self.restart_counts) for r in self.raw]
         else:
-            base = [e for e in (normalize(r, self.t0_ns, self.include_oneoff, self.restart_counts) for r in self.raw)
-                    if e is not None]
-        entries = base + [dict(n) for n in self._notes]
-        entries.sort(key=lambda e: e["t"])  # stable: equal times keep the engine's order
+            found = [dict(e) for e in self._recorded]
+        entries = sorted([e for e in found if e] + [dict(n) for n in self._notes], key=lambda e: e["t"])  # stable
         return mark_restarts(die_before_stop(entries))
 
     @property
     def services(self) -> list[str]:
         """Services in order of their first entry (the rows of the picture)."""
-        order: list[str] = []
-        for entry in self.events:
-            service = entry.get("service")
-            if service and service not in order:
-                order.append(service)
-        return order
+        return list(dict.fromkeys(e["service"] for e in self.events if e.get("service")))
 
     def actions(self, service: str | None = None,
                 include_notes: bool = False) -> dict[str, list[str]] | list[str]:
-        """Each service's events in order, as :func:`word` words: ``{"db": ["create", "start", "healthy"]}``.
-
-        With ``service``, that service's list. Stable from run to run; print this in a compared notebook cell.
-        """
-        result: dict[str, list[str]] = {s: [] for s in self.services}
+        """Each service's events in order, as :func:`word` words: ``{"db": ["create", "start", "healthy"]}``
+        (with ``service``: that service's list). Stable from run to run: print it in a compared cell."""
+        result: dict[str, list[str]] = {}  # in the order of the rows
         for entry in self.events:
-            if entry.get("service") and (include_notes or entry["action"] not in ("mark", "span")):
-                result[entry["service"]].append(word(entry))
+            if entry.get("service"):
+                words = result.setdefault(entry["service"], [])
+                if include_notes or entry["action"] not in NOTES:
+                    words.append(word(entry))
         result = {s: words for s, words in result.items() if words}
         return result.get(service, []) if service is not None else result
 
     def first(self, service: str, action: str) -> float | None:
         """Time of ``service``'s first ``action`` (e.g. ``tl.first("web", "start")``), or None."""
-        for entry in self.events:
-            if entry.get("service") == service and entry["action"] == action:
-                return float(entry["t"])
-        return None
+        return next((float(e["t"]) for e in self.events if e.get("service") == service and e["action"] == action),
+                    None)
 
     @classmethod
     def from_events(cls, events: Iterable[dict[str, Any]], project: str = "", t0_ns: int | None = None,
                     end: float | None = None, restart_counts: dict[str, int] | None = None) -> Timeline:
-        """A timeline of recorded data: :attr:`events` entries, raw engine events, or both.
-
-        Raw engine events are placed relative to ``t0_ns`` (default: the first raw event's time);
-        ``restart_counts`` is a recording's :attr:`restart_counts`, if it was saved.
-        """
+        """A timeline of recorded data: :attr:`events` entries, raw engine events (placed relative to ``t0_ns``,
+        default the first one's time), or both; ``restart_counts`` is a recording's :attr:`restart_counts`."""
         items = list(events)
-        raws = [e for e in items if _is_raw(e)]
         tl = cls(project)
-        tl.t0_ns = t0_ns if t0_ns is not None else (min(_ns(r) for r in raws) if raws else 0)
-        tl.restart_counts = dict(restart_counts or {})
-        recorded = [e for e in (normalize(r, tl.t0_ns, restart_counts=tl.restart_counts)
-                                for r in sorted(raws, key=_ns)) if e is not None]
-        for entry in items:
-            if _is_raw(entry):
-                continue
-            if entry.get("action") in ("mark", "span"):
-                tl._notes.append(dict(entry))
-            else:
-                recorded.append(dict(entry))
-        tl._recorded = recorded
-        tl._raw = raws
-        tl.end = end
+        tl._raw = sorted((e for e in items if _is_raw(e)), key=_ns)
+        tl.t0_ns = t0_ns if t0_ns is not None else min(map(_ns, tl._raw), default=0)
+        tl.restart_counts, tl.end = dict(restart_counts or {}), end
+        recorded = [normalize(r, tl.t0_ns, restart_counts=tl.restart_counts) for r in tl._raw]
+        tl._recorded = [e for e in recorded if e]
+        for entry in (dict(e) for e in items if not _is_raw(e)):
+            (tl._notes if entry.get("action") in NOTES else tl._recorded).append(entry)
         return tl
 
-    # -- drawing
     def figure(self, title: str | None = None) -> Figure:
         """The picture as a matplotlib figure (``tl.figure().savefig("timeline.png")``)."""
         with pictures.style():
@@ -384,13 +288,10 @@ class Timeline:
         return pictures.png(self.figure())
 
     def __repr__(self) -> str:
-        n = sum(1 for e in self.events if e["action"] not in ("mark", "span"))
+        n = sum(e["action"] not in NOTES for e in self.events)
         return f"<Timeline {self.project!r}: {n} engine events, services {self.services}>"
 
 
-
-
-# ----------------------------------------------------------------------------------------------- drawing
 #: what a glyph stands for -> (marker, face colour, edge colour, size in points, text in the legend)
 _GLYPHS: dict[str, tuple[str, str, str, float, str]] = {
     "create": ("o", "#ffffff", pictures.INK, 6, "create"),
@@ -406,30 +307,24 @@ _GLYPHS: dict[str, tuple[str, str, str, float, str]] = {
     "destroy": ("x", "#636363", "#636363", 6, "destroy"),
     "mark": ("|", "#6a51a3", "#6a51a3", 14, "note"),
 }
-_SPAN = ("#fdd49e", "#e6550d", "#a63603")  # fill, edge, text
+_BAND = {"created": "#d9d9d9", "running": "#9ecae1", "healthy": "#74c476", "unhealthy": "#fb6a4a", "paused": "#bcbddc"}
 _STATE = {"create": "created", "start": "running", "healthy": "healthy", "unhealthy": "unhealthy", "pause": "paused",
           "unpause": "running"}
+_SPAN = ("#fdd49e", "#e6550d", "#a63603")  # fill, edge, text
 
 
 def _bands(entries: list[Entry], t_end: float) -> list[tuple[float, float, str]]:
     """State intervals of one row, from its engine events: (start, end, state)."""
     bands: list[tuple[float, float, str]] = []
     state: dict[str, tuple[float, str]] = {}  # container -> (since, state)
-
-    def close(key: str, t: float) -> None:
-        since, name = state.pop(key, (t, ""))
-        if t > since:
-            bands.append((since, t, name))
-
-    for e in entries:
-        key, t, action = e.get("container") or e["service"], float(e["t"]), e["action"]
-        if action in _STATE:
-            close(key, t)
-            state[key] = (t, _STATE[action])
-        elif action in ("die", "destroy"):  # an oom is followed by its die
-            close(key, t)
-    for key in list(state):
-        close(key, t_end)
+    ends = [{"t": t_end, "container": key, "action": "destroy"} for key in dict.fromkeys(map(_who, entries))]
+    for e in entries + ends:  # each container's last state lasts to the end
+        if e["action"] in (*_STATE, "die", "destroy"):  # an oom is followed by its die
+            since, name = state.pop(_who(e), (float(e["t"]), ""))
+            if float(e["t"]) > since:
+                bands.append((since, float(e["t"]), name))
+            if e["action"] in _STATE:
+                state[_who(e)] = (float(e["t"]), _STATE[e["action"]])
     return bands
 
 
@@ -444,10 +339,9 @@ def _place(lanes: list[list[tuple[float, float]]], a: float, b: float) -> int | 
 
 def _label(e: Entry) -> str:
     """The text above an event: ``exit 137``, ``SIGTERM``, ``restarted``, a note's text, ..."""
-    action = e["action"]
     words = {"die": f"exit {e.get('exit_code', '?')}", "kill": str(e.get("signal", "kill")),
              "start": "restarted" if e.get("restarted") else "", "mark": str(e.get("text", ""))}
-    return words.get(action, action if action in ("restart", "oom", "unhealthy", "stop") else "")
+    return words.get(e["action"], e["action"] if e["action"] in ("restart", "oom", "unhealthy", "stop") else "")
 
 
 def draw(entries: list[Entry], end: float | None = None, title: str = "") -> Figure:
@@ -471,7 +365,7 @@ def draw(entries: list[Entry], end: float | None = None, title: str = "") -> Fig
     for service in services:
         mine = [e for e in entries if e.get("service") == service]
         ax.axhline(y, color="#dddddd", lw=0.8, zorder=0)
-        for b0, b1, state in _bands([e for e in mine if e["action"] not in ("mark", "span")], t_max):
+        for b0, b1, state in _bands([e for e in mine if e["action"] not in NOTES], t_max):
             used.add(state)
             ax.add_patch(Rectangle((b0, y - 6), b1 - b0, 12, fc=_BAND[state], lw=0, zorder=1))
         above: list[list[tuple[float, float]]] = [[], []]  # lanes of labels, in pixels
@@ -481,16 +375,15 @@ def draw(entries: list[Entry], end: float | None = None, title: str = "") -> Fig
             t = float(e["t"])
             label = str(e.get("text", "")) if e["action"] == "span" else _label(e)
             w = pictures.text_width(label, 7.5)
-            if e["action"] == "span":
+            key = "start (restarted)" if e["action"] == "start" and e.get("restarted") else e["action"]
+            if key == "span":
                 used.add("span")
                 ax.add_patch(Rectangle((t, y + 9), float(e["end"]) - t, 7, fc=_SPAN[0], ec=_SPAN[1], ls="--", lw=0.8))
                 x = (fit(t, w) - t_min) * scale
                 if (lane := _place(under, x, x + w)) is not None:
                     ax.text(fit(t, w), y + 18 + 11 * lane, label, va="top", fontsize=7.5, color=_SPAN[2])
                     below = max(below, 30.0 + 11 * lane)
-                continue
-            key = "start (restarted)" if e["action"] == "start" and e.get("restarted") else e["action"]
-            if key in _GLYPHS:
+            elif key in _GLYPHS:
                 used.add(key)
                 marker, face, edge, size, _ = _GLYPHS[key]
                 ax.plot(t, y, marker=marker, ms=size, mfc=face, mec=edge, mew=1.2, ls="none", zorder=3, clip_on=False)

@@ -1,14 +1,7 @@
 """One service of Compose's model -> the Docker SDK call that creates its container, as Compose v2 creates it.
 
-The model is what ``docker compose config --format json`` prints (:func:`helpers.compose_file.load`): every key
-in one canonical form. :func:`sdk_kwargs` gives the keyword arguments of ``client.containers.create(**kwargs)``;
-:func:`create_container` makes the container from them (what :mod:`helpers.up` does); :func:`show` puts the
-service as Compose read it and the SDK call side by side (the "Compose is an SDK client" lesson), with passwords
-and tokens masked.
-
-What "as Compose creates it" means was measured, not guessed: ``docker compose create`` (Compose v2.40), then
-``docker inspect``, for each key handled here (tests/engine/test_equivalence.py compares the two on the engine).
-Keys this module does not handle raise a :class:`ComposeError` instead of being dropped without a word.
+"As Compose creates it" was measured with ``docker compose create`` (v2.40) + ``docker inspect``
+(tests/engine/test_equivalence.py compares the two). Keys not handled here raise a :class:`ComposeError`.
 """
 
 from __future__ import annotations
@@ -25,7 +18,7 @@ import docker
 import yaml
 from docker.errors import ImageNotFound
 from docker.models.containers import Container
-from docker.types import EndpointConfig
+from docker.types import EndpointConfig, Mount
 
 from . import naming
 from .compose_file import ComposeError, ComposeFile, depends_on_conditions, duration_ns, parse_env_file
@@ -33,7 +26,6 @@ from .compose_file import ComposeError, ComposeFile, depends_on_conditions, dura
 HEADER = ("compose key", "as Compose reads it", "SDK argument")
 API_VERSION = "1.41"  # the oldest Engine API the course supports (Docker 20.10): one network at create
 MASK = "******"
-_SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
 
 # Compose's labels that follow from the file alone (helpers.naming holds the project/service/number ones).
 WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
@@ -65,8 +57,6 @@ NOT_IN_THE_CONTAINER = {
 }
 
 
-# --- names --------------------------------------------------------------------------------------------------------
-
 def image_name(compose: ComposeFile, service: str, project: str) -> str:
     """The image a service runs: ``image:``, else (build only) Compose's default tag ``<project>-<service>``."""
     spec = compose.services[service]
@@ -74,54 +64,30 @@ def image_name(compose: ComposeFile, service: str, project: str) -> str:
 
 
 def volume_name(compose: ComposeFile, project: str, key: str) -> str:
-    """The engine's name for the file's volume ``key`` (Compose's model names it: ``<project>_<key>`` unless the
-    file gives a ``name:`` or the volume is external)."""
+    """The engine's name for the file's volume ``key``: its ``name:`` if any, else ``<project>_<key>``."""
     return str((compose.volumes.get(key) or {}).get("name") or naming.resource_name(project, key))
 
 
-def network_name(compose: ComposeFile, project: str, key: str = "default") -> str:
-    """The engine's name for the file's network ``key`` (``<project>_default`` for the default network)."""
-    return str((compose.networks.get(key) or {}).get("name") or naming.resource_name(project, key))
-
-
-# --- the translation ----------------------------------------------------------------------------------------------
-
-def _refuse_what_is_not_handled(compose: ComposeFile, service: str, spec: Mapping[str, Any]) -> None:
-    unhandled = [k for k in spec if k not in SDK_ARGS_FOR and k not in NOT_IN_THE_CONTAINER and not k.startswith("x-")]
-    if list(spec.get("networks") or {"default": None}) != ["default"]:
-        unhandled.append("networks (other than default)")
-    if (spec.get("healthcheck") or {}).get("start_interval") is not None:
-        unhandled.append("healthcheck.start_interval (needs Engine API 1.44)")
-    if unhandled:
-        raise ComposeError(
-            f'service "{service}": the course\'s translation does not handle '
-            f"{', '.join(unhandled)}; its SDK call would not be the container Compose makes.",
-            f"run this service with `docker compose up` instead, or remove {', '.join(unhandled)} for the exercise.")
-
-
-def _mounts(compose: ComposeFile, spec: Mapping[str, Any], project: str) -> tuple[list[str], list[docker.types.Mount]]:
-    """(binds, mounts): ``volumes=`` strings like ``/abs/src:/target:rw`` and ``mounts=`` objects.
-
-    Compose hands a mount to the engine as a ``Binds`` string when it can, and as a ``Mounts`` object (the newer
-    API) only when it must: a bind that must not create its host folder or sets propagation, a named volume with
-    options, an anonymous volume, a tmpfs."""
+def _mounts(compose: ComposeFile, spec: Mapping[str, Any], project: str) -> tuple[list[str], list[Mount]]:
+    """(binds, mounts). Compose sends a mount as a ``Binds`` string when it can, and as a ``Mounts`` object only
+    when it must: a bind that must not create its host folder or sets propagation, a named volume with options,
+    an anonymous volume, a tmpfs."""
     binds: list[str] = []
-    mounts: list[docker.types.Mount] = []
+    mounts: list[Mount] = []
     for m in spec.get("volumes") or []:
         kind, target, read_only = m["type"], m["target"], bool(m.get("read_only"))
         source = volume_name(compose, project, m["source"]) if kind == "volume" and m.get("source") else m.get("source")
-        bind, volume = m.get("bind") or {}, m.get("volume") or {}
+        bind, volume, mode = m.get("bind") or {}, m.get("volume") or {}, "ro" if read_only else "rw"
         if kind == "bind" and ("bind" not in m or bind.get("create_host_path") and not bind.get("propagation")):
-            selinux = f",{bind['selinux']}" if bind.get("selinux") else ""
-            binds.append(f"{source}:{target}:{'ro' if read_only else 'rw'}{selinux}")
+            binds.append(f"{source}:{target}:{mode}" + (f",{bind['selinux']}" if bind.get("selinux") else ""))
         elif kind == "volume" and source and not volume:
-            binds.append(f"{source}:{target}:{'ro' if read_only else 'rw'}")
+            binds.append(f"{source}:{target}:{mode}")
         elif kind == "tmpfs":
             tmpfs = m.get("tmpfs") or {}
-            mounts.append(docker.types.Mount(target, None, type="tmpfs", read_only=read_only,
-                                             tmpfs_size=tmpfs.get("size"), tmpfs_mode=tmpfs.get("mode")))
+            mounts.append(Mount(target, None, type="tmpfs", read_only=read_only,
+                                tmpfs_size=tmpfs.get("size"), tmpfs_mode=tmpfs.get("mode")))
         else:  # the same options object Compose sends (an empty one too)
-            mount = docker.types.Mount(target, source or None, type=kind, read_only=read_only)
+            mount = Mount(target, source or None, type=kind, read_only=read_only)
             if kind == "bind":
                 mount["BindOptions"] = {"Propagation": bind["propagation"]} if bind.get("propagation") else {}
                 if bind.get("create_host_path"):
@@ -134,54 +100,22 @@ def _mounts(compose: ComposeFile, spec: Mapping[str, Any], project: str) -> tupl
     return binds, mounts
 
 
-def _ports(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """docker-py's ``ports=``: ``{"5432/tcp": ("127.0.0.1", 5432)}``; a bare port number, or None for a free port."""
-    ports: dict[str, list[Any]] = {}
-    for p in spec.get("ports") or []:
-        published = int(p["published"]) if p.get("published") else None
-        ports.setdefault(f"{p['target']}/{p.get('protocol', 'tcp')}", []).append(
-            (p["host_ip"], published) if p.get("host_ip") else published)
-    return {key: values[0] if len(values) == 1 else values for key, values in ports.items()}
-
-
-def _healthcheck(check: Mapping[str, Any]) -> dict[str, Any]:
-    """docker-py's ``healthcheck=``: the test as a list, durations in nanoseconds."""
-    result: dict[str, Any] = {"test": ["NONE"] if check.get("disable") else check.get("test")}
-    for key in ("interval", "timeout", "start_period"):
-        if check.get(key) is not None:
-            result[key] = duration_ns(check[key])
-    if check.get("retries") is not None:
-        result["retries"] = int(check["retries"])
-    return result
-
-
-def depends_on_label(spec: Mapping[str, Any]) -> str:
-    """Compose's ``com.docker.compose.depends_on``: ``dep:condition:restart`` per dependency, comma-joined.
-
-    No dependency gives "". Compose writes the entries in Go map order, which changes from one run to the next;
-    this writes them in the model's order."""
-    deps = spec.get("depends_on") or {}
-    return ",".join(f"{dep}:{condition}:{'true' if (deps[dep] or {}).get('restart') else 'false'}"
-                    for dep, condition in depends_on_conditions(dict(spec)).items())
-
-
 def project_labels(compose: ComposeFile, service: str) -> dict[str, str]:
-    """The labels Compose v2.40 derives from the files: its folder, the files themselves, the service's depends_on.
+    """The labels Compose v2.40 derives from the files: its folder, the files, the service's depends_on.
 
-    (Compose also writes ``com.docker.compose.version``, its own version: the helpers are not Compose, so they
-    do not claim one; and ``com.docker.compose.image``, which :func:`create_container` adds.)
-    """
+    depends_on is ``dep:condition:restart`` per dependency, in the model's order (Compose uses Go map order, which
+    changes between runs). Compose's ``com.docker.compose.version`` is left out: the helpers are not Compose."""
+    deps = compose.services[service].get("depends_on") or {}
+    depends_on = ",".join(f"{dep}:{condition}:{'true' if (deps[dep] or {}).get('restart') else 'false'}"
+                          for dep, condition in depends_on_conditions(compose.services[service]).items())
     return {WORKING_DIR_LABEL: str(compose.project_dir), CONFIG_FILES_LABEL: ",".join(map(str, compose.files)),
-            DEPENDS_ON_LABEL: depends_on_label(compose.services[service])}
+            DEPENDS_ON_LABEL: depends_on}
 
 
 def sdk_kwargs(compose: ComposeFile, service: str, project: str) -> dict[str, Any]:
-    """The keyword arguments that create ``service``'s container as Compose would (the SDK lesson, helpers.up).
-
-    Make the container with :func:`create_container` (``client.containers.create(**kwargs)`` cannot take
-    ``stop_timeout``). Only keys the service sets appear, plus what Compose always adds: the name, the labels,
-    the project's default network with the aliases that make the service name resolve.
-    """
+    """The keyword arguments that create ``service``'s container as Compose would; pass them to
+    :func:`create_container`. Only keys the service sets appear, plus what Compose always adds: the name, the
+    labels, the project's default network with the aliases that make the service name resolve."""
     if service not in compose.services:
         raise ComposeError(f"{compose.path.name} has no service {service!r}.",
                            f"its services are: {', '.join(compose.services)}.")
@@ -191,7 +125,16 @@ def sdk_kwargs(compose: ComposeFile, service: str, project: str) -> dict[str, An
             "${COMPOSE_PROJECT_NAME} and the volumes' names would not be what Compose makes.",
             f"read it for this project: compose_file.load(path, project={project!r}).")
     spec = compose.services[service]
-    _refuse_what_is_not_handled(compose, service, spec)
+    unhandled = [k for k in spec if k not in SDK_ARGS_FOR and k not in NOT_IN_THE_CONTAINER and not k.startswith("x-")]
+    if list(spec.get("networks") or {"default": None}) != ["default"]:
+        unhandled.append("networks (other than default)")
+    if (spec.get("healthcheck") or {}).get("start_interval") is not None:
+        unhandled.append("healthcheck.start_interval (needs Engine API 1.44)")
+    if unhandled:
+        raise ComposeError(
+            f'service "{service}": the course\'s translation does not handle '
+            f"{', '.join(unhandled)}; its SDK call would not be the container Compose makes.",
+            f"run this service with `docker compose up` instead, or remove {', '.join(unhandled)} for the exercise.")
 
     name = str(spec.get("container_name") or naming.container_name(project, service))
     kwargs: dict[str, Any] = {"image": image_name(compose, service, project), "name": name}
@@ -202,31 +145,33 @@ def sdk_kwargs(compose: ComposeFile, service: str, project: str) -> dict[str, An
             kwargs[key] = [str(word) for word in spec[key]]
     if environment := dict(spec.get("environment") or {}):  # None: a name without a value (the engine sets none)
         kwargs["environment"] = environment
-    for key in ("working_dir", "user", "hostname", "stop_signal"):
-        if spec.get(key) is not None:
-            kwargs[key] = str(spec[key])
+    kwargs.update({key: str(spec[key]) for key in ("working_dir", "user", "hostname", "stop_signal")
+                   if spec.get(key) is not None})
     kwargs["labels"] = {**(spec.get("labels") or {}), **naming.container_labels(project, service, config=spec),
                         **project_labels(compose, service)}  # Compose's labels win over the file's
-    if ports := _ports(spec):
-        kwargs["ports"] = ports
+    ports: dict[str, list[Any]] = {}  # docker-py's form: {"5432/tcp": ("127.0.0.1", 5432)}; None: a free port
+    for p in spec.get("ports") or []:
+        published = int(p["published"]) if p.get("published") else None
+        ports.setdefault(f"{p['target']}/{p.get('protocol', 'tcp')}", []).append(
+            (p["host_ip"], published) if p.get("host_ip") else published)
+    if ports:
+        kwargs["ports"] = {key: values[0] if len(values) == 1 else values for key, values in ports.items()}
     binds, mounts = _mounts(compose, spec, project)
-    if binds:
-        kwargs["volumes"] = binds
-    if mounts:
-        kwargs["mounts"] = mounts
+    kwargs.update({arg: value for arg, value in (("volumes", binds), ("mounts", mounts)) if value})
     if spec.get("tmpfs"):
         kwargs["tmpfs"] = dict((str(p).split(":", 1) + [""])[:2] for p in spec["tmpfs"])
     if spec.get("restart") is not None:
         policy, _, retries = str(spec["restart"]).partition(":")
         kwargs["restart_policy"] = {"Name": policy, "MaximumRetryCount": int(retries or 0)}
-    if spec.get("healthcheck") is not None:
-        kwargs["healthcheck"] = _healthcheck(spec["healthcheck"])
+    if (check := spec.get("healthcheck")) is not None:  # the test as a list, durations in nanoseconds
+        kwargs["healthcheck"] = {"test": ["NONE"] if check.get("disable") else check.get("test"),
+                                 **{k: duration_ns(check[k]) for k in ("interval", "timeout", "start_period")
+                                    if check.get(k) is not None},
+                                 **({"retries": int(check["retries"])} if check.get("retries") is not None else {})}
     if spec.get("stop_grace_period") is not None:
         kwargs["stop_timeout"] = duration_ns(spec["stop_grace_period"]) // 10**9
-    for key in ("tty", "stdin_open", "init"):
-        if spec.get(key) is not None:
-            kwargs[key] = bool(spec[key])
-    network = network_name(compose, project)
+    kwargs.update({key: bool(spec[key]) for key in ("tty", "stdin_open", "init") if spec.get(key) is not None})
+    network = str((compose.networks.get("default") or {}).get("name") or naming.resource_name(project, "default"))
     aliases = [name, service, *((spec.get("networks") or {}).get("default") or {}).get("aliases", [])]
     kwargs["network"] = network
     kwargs["networking_config"] = {network: EndpointConfig(API_VERSION, aliases=aliases)}
@@ -234,16 +179,13 @@ def sdk_kwargs(compose: ComposeFile, service: str, project: str) -> dict[str, An
 
 
 def create_container(client: docker.DockerClient, kwargs: Mapping[str, Any]) -> Container:
-    """Create the container :func:`sdk_kwargs` describes, with docker-py's public API; used by :mod:`helpers.up`.
+    """Create the container :func:`sdk_kwargs` describes, adding Compose's ``com.docker.compose.image`` label.
 
     Not ``client.containers.create(**kwargs)``: docker-py 7.1's high-level ``create`` has no ``stop_timeout``, and
-    it lists every bind target under ``Config.Volumes``, which Compose does not. The low-level
-    ``client.api.create_container`` takes both, with a host config from ``client.api.create_host_config``. (For
-    ``stdin_open: true`` docker-py also sets AttachStdin and StdinOnce, which ``docker compose up`` does not.)
-    The label Compose takes from the engine, ``com.docker.compose.image`` (the image's id), is added here.
-    """
+    lists every bind target under ``Config.Volumes``, which Compose does not; the low-level API does neither. (For
+    ``stdin_open: true`` docker-py also sets AttachStdin and StdinOnce, which ``docker compose up`` does not.)"""
     args = dict(kwargs)
-    try:  # Compose labels the container with the id of the image it was created from
+    try:
         image_id = client.api.inspect_image(args["image"])["Id"]
     except ImageNotFound:  # the create below fails with the engine's own "No such image"
         image_id = None
@@ -265,7 +207,7 @@ def create_container(client: docker.DockerClient, kwargs: Mapping[str, Any]) -> 
 
 def is_secret(name: str) -> bool:
     """Whether a variable's value must not be shown: its name holds PASSWORD, SECRET, TOKEN or KEY."""
-    return any(word in name.upper() for word in _SECRET_WORDS)
+    return any(word in name.upper() for word in ("PASSWORD", "SECRET", "TOKEN", "KEY"))
 
 
 def _mask_url(text: str) -> str:
@@ -273,15 +215,9 @@ def _mask_url(text: str) -> str:
     return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", rf"\g<1>{MASK}@", text)
 
 
-def _mask_value(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    return MASK if is_secret(name) else _mask_url(str(value))
-
-
 def masked(environment: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of an environment with secret values replaced by ``******``, for display only."""
-    return {k: _mask_value(k, v) for k, v in environment.items()}
+    return {k: None if v is None else MASK if is_secret(k) else _mask_url(str(v)) for k, v in environment.items()}
 
 
 def _model_text(value: Any) -> str:
@@ -296,17 +232,15 @@ def _model_text(value: Any) -> str:
 def _sdk_text(arg: str, value: Any) -> str:
     if arg == "environment":
         value = masked(value)
-    if arg == "mounts":
-        value = [dict(m) for m in value]
-    if arg == "networking_config":
-        value = {net: dict(cfg) for net, cfg in value.items()}
+    if arg in ("mounts", "networking_config"):
+        value = [dict(m) for m in value] if arg == "mounts" else {net: dict(cfg) for net, cfg in value.items()}
     if arg == "labels":  # shown without project_labels(): a machine's absolute paths, and depends_on has its row
         value = {k: v for k, v in value.items() if k not in (WORKING_DIR_LABEL, CONFIG_FILES_LABEL, DEPENDS_ON_LABEL)}
     return f"{arg}={value!r}"
 
 
 def side_by_side(compose: ComposeFile, service: str, project: str) -> list[tuple[str, str, str]]:
-    """Rows (key, value in Compose's model, SDK argument=value) for one service, secrets masked (the SDK lesson).
+    """Rows (key, value in Compose's model, SDK argument=value) for one service, secrets masked.
 
     Compose's model has no ``env_file:``: Compose has read those files into ``environment:`` already."""
     kwargs = sdk_kwargs(compose, service, project)
@@ -315,48 +249,39 @@ def side_by_side(compose: ComposeFile, service: str, project: str) -> list[tuple
     for key, value in compose.services[service].items():
         if value is None:  # Compose writes `entrypoint: null` where the file sets none
             continue
-        if key == "environment":
-            value = masked(value)
         if key in SDK_ARGS_FOR:
             args = [a for a in SDK_ARGS_FOR[key] if a in kwargs]
             shown.update(args)
             sdk = "\n".join(_sdk_text(a, kwargs[a]) for a in args)
         else:
             sdk = NOT_IN_THE_CONTAINER.get(key, "no argument")
-        rows.append((key, _model_text(value), sdk))
-    for arg in kwargs:
-        if arg not in shown:
-            rows.append(("(not in the file)", _ADDED_BY_COMPOSE[arg], _sdk_text(arg, kwargs[arg])))
+        rows.append((key, _model_text(masked(value) if key == "environment" else value), sdk))
+    rows += [("(not in the file)", _ADDED_BY_COMPOSE[a], _sdk_text(a, kwargs[a])) for a in kwargs if a not in shown]
     # A secret can also reach other keys through ${VARIABLES} (a command, a healthcheck): mask it wherever it is.
-    secrets = {str(v) for k, v in _variables(compose, kwargs).items()
-               if v and is_secret(k) and len(str(v)) >= 4 and str(v).lower() not in ("true", "false")}
-    return [(_scrub(key, secrets), _scrub(text, secrets), _scrub(sdk, secrets)) for key, text, sdk in rows]
-
-
-def _variables(compose: ComposeFile, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Every variable whose value may have reached the model: the shell's, the ``.env``'s, the container's."""
+    # Its sources: the shell's variables, the .env's, the container's.
     environ = compose.options.get("environ")
-    dotenv_path = compose.project_dir / ".env"
-    dotenv_values = parse_env_file(dotenv_path) if dotenv_path.is_file() else {}
-    return {**(os.environ if environ is None else environ), **dotenv_values, **(kwargs.get("environment") or {})}
+    dotenv = compose.project_dir / ".env"
+    variables = {**(os.environ if environ is None else environ),
+                 **(parse_env_file(dotenv) if dotenv.is_file() else {}), **(kwargs.get("environment") or {})}
+    secrets = sorted({str(v) for k, v in variables.items()
+                      if v and is_secret(k) and len(str(v)) >= 4 and str(v).lower() not in ("true", "false")},
+                     key=len, reverse=True)
 
+    def scrub(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, MASK)
+        return _mask_url(text)
 
-def _scrub(text: str, secrets: set[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return _mask_url(text)
+    return [(scrub(key), scrub(text), scrub(sdk)) for key, text, sdk in rows]
 
 
 def render_text(rows: list[tuple[str, str, str]], width: int = 110) -> str:
     """The rows as a plain-text table, each cell wrapped."""
     widths = (20, (width - 26) * 2 // 5, (width - 26) * 3 // 5)
-
-    def cell_lines(text: str, w: int) -> list[str]:
-        return [piece for part in text.split("\n") for piece in textwrap.wrap(part, w) or [""]]
-
     lines = []
     for row in [HEADER, *rows]:
-        cells = [cell_lines(str(text), w) for text, w in zip(row, widths, strict=True)]
+        cells = [[piece for part in str(text).split("\n") for piece in textwrap.wrap(part, w) or [""]]
+                 for text, w in zip(row, widths, strict=True)]
         for i in range(max(len(cell) for cell in cells)):
             parts = [(cell[i] if i < len(cell) else "").ljust(w) for cell, w in zip(cells, widths, strict=True)]
             lines.append(" | ".join(parts).rstrip())
@@ -386,6 +311,7 @@ def show(compose: ComposeFile, service: str, project: str) -> None:
     rows = side_by_side(compose, service, project)
     if _in_notebook():
         from IPython.display import HTML, display
+
         display(HTML(render_html(rows)))
     else:
         print(render_text(rows))

@@ -1,14 +1,7 @@
 """``up``: bring services of a compose file up by hand, through the Docker SDK, the way Compose does.
 
-For each service: its networks and volumes (named and labelled as Compose names and labels them), its image
-(built once from ``build:`` and tagged, or reused), then ``containers.create(**sdk_kwargs)`` and ``start()``.
-A service starts only when each of its ``depends_on`` conditions holds (``service_started``: the dependency runs;
-``service_healthy``: its healthcheck says healthy; ``service_completed_successfully``: it exited 0). Services
-that do not depend on each other start in parallel, one thread each, every wait driven by engine events.
-
-Because the labels are Compose's, ``docker compose -p PROJECT ps`` lists a stack built here and
-``docker compose -p PROJECT down`` (or :func:`helpers.down`) removes it. Used in the stack notebooks and the
-equivalence test.
+Services that do not depend on each other start in parallel. The labels are Compose's, so ``docker compose -p
+PROJECT ps`` lists the stack and ``docker compose -p PROJECT down`` (or :func:`helpers.down`) removes it.
 """
 
 from __future__ import annotations
@@ -35,12 +28,12 @@ from .wait import wait_exited, wait_healthy, wait_running
 
 # on_wait(service, dependency, condition, started_at, ended_at): where a condition held a service back
 WaitHook = Callable[[str, str, str, float, float], None]
+_WAIT_FOR = {"service_started": wait_running, "service_healthy": wait_healthy,
+             "service_completed_successfully": wait_exited}
 
 
 def order(compose: ComposeFile, services: Iterable[str] | None = None) -> list[str]:
-    """Services (and, transitively, their dependencies) in an order where each comes after what it depends on.
-
-    (Compose refuses a file whose depends_on forms a cycle, so there is none here.)"""
+    """Services (and, transitively, their dependencies), each after what it depends on (Compose refuses cycles)."""
     done: list[str] = []
 
     def visit(name: str) -> None:
@@ -58,51 +51,60 @@ def _networks_and_volumes(compose: ComposeFile, project: str) -> None:
     """The project's default network and its declared volumes, named as :mod:`helpers.translate` names them."""
     proj = Project(project, clean_start=False, name=project)
     proj.network("default")
-    engine = client()
-    for key, spec in (compose.volumes or {}).items():
-        name = volume_name(compose, project, key)
-        if (spec or {}).get("external"):
-            try:
-                engine.volumes.get(name)
-            except NotFound:
+    for key, spec in compose.volumes.items():
+        name, external = volume_name(compose, project, key), (spec or {}).get("external")
+        if name == naming.resource_name(project, key) and not external:
+            proj.volume(key)
+            continue
+        try:  # external, or with its own `name:`
+            client().volumes.get(name)
+        except NotFound:
+            if external:
                 raise CourseError(f"External volume {name} does not exist.",
                                   f"create it: `docker volume create {name}`.") from None
-        elif name == naming.resource_name(project, key):
-            proj.volume(key)
-        else:  # a volume with its own `name:`
-            try:
-                engine.volumes.get(name)
-            except NotFound:
-                engine.volumes.create(name, labels=proj.labels(**{naming.VOLUME_LABEL: key}))
+            client().volumes.create(name, labels=proj.labels(**{naming.VOLUME_LABEL: key}))
 
 
 def build_images(compose: ComposeFile, services: list[str], project: str,
                  progress: Callable[[str], None] = print) -> None:
     """Build each ``build:`` image once (Compose builds the service that has ``build:`` and tags it ``image:``)."""
-    engine = client()
     built: set[str] = set()
     for service in services:
-        spec = compose.services[service].get("build")
-        if spec is None:
+        spec, tag = compose.services[service].get("build"), image_name(compose, service, project)
+        if spec is None or tag in built:
             continue
-        tag = image_name(compose, service, project)
-        if tag in built:
-            continue
-        context = spec if isinstance(spec, str) else spec.get("context", ".")
-        dockerfile = "Dockerfile" if isinstance(spec, str) else spec.get("dockerfile", "Dockerfile")
+        spec = {"context": spec} if isinstance(spec, str) else spec
+        context, dockerfile = spec.get("context", "."), spec.get("dockerfile", "Dockerfile")
         path = (Path(compose.project_dir) / context).resolve()
         progress(f"[{service}] building {tag} from {path.name}/{dockerfile}")
         # cache_from: a loaded or pulled image serves as cache too (see helpers.stack.cache_from)
-        engine.images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True, cache_from=cache_from(tag))
+        client().images.build(path=str(path), dockerfile=dockerfile, tag=tag, rm=True, cache_from=cache_from(tag))
         built.add(tag)
 
 
-def _check_images(compose: ComposeFile, services: list[str], project: str) -> None:
-    engine = client()
-    for service in services:
-        ref = image_name(compose, service, project)
+def _await(dep: Container, condition: str, timeout: float) -> None:
+    if condition not in _WAIT_FOR:
+        raise CourseError(f"Unknown depends_on condition {condition!r}.", f"use one of {', '.join(_WAIT_FOR)}.")
+    _WAIT_FOR[condition](dep, timeout)
+    if condition == "service_completed_successfully" and (code := dep.attrs["State"]["ExitCode"]) != 0:
+        raise CourseError(f"{dep.name} exited with code {code}; a service waiting for it cannot start.",
+                          f"read its logs: `docker logs {dep.name}`.")
+
+
+def up(compose: ComposeFile, project: str, services: Iterable[str] | None = None, *, build: bool = True,
+       timeout: float = 180, on_wait: WaitHook | None = None, progress: Callable[[str], None] = print,
+       timeline: Timeline | None = None) -> dict[str, Container]:
+    """Create and start ``services`` (default: all) and what they depend on; returns the containers by service.
+
+    ``timeline`` draws each depends_on wait as a "held back" span. Existing containers of the project are left as
+    they are (:func:`helpers.project.down` first to start over)."""
+    wanted = order(compose, services)
+    _networks_and_volumes(compose, project)
+    if build:
+        build_images(compose, wanted, project, progress)
+    for service in wanted:
         try:
-            engine.images.get(ref)
+            client().images.get(ref := image_name(compose, service, project))
         except ImageNotFound:
             raise CourseError(
                 f"Service '{service}' needs image {ref}, which is not on the engine.",
@@ -110,49 +112,6 @@ def _check_images(compose: ComposeFile, services: list[str], project: str) -> No
                 "`python -m helpers.images` for the course's base images.",
             ) from None
 
-
-def _await(dep: Container, condition: str, timeout: float) -> None:
-    if condition == "service_started":
-        wait_running(dep, timeout)
-    elif condition == "service_healthy":
-        wait_healthy(dep, timeout)
-    elif condition == "service_completed_successfully":
-        wait_exited(dep, timeout)
-        code = dep.attrs["State"]["ExitCode"]
-        if code != 0:
-            raise CourseError(f"{dep.name} exited with code {code}; a service waiting for it cannot start.",
-                              f"read its logs: `docker logs {dep.name}`.")
-    else:
-        raise CourseError(f"Unknown depends_on condition {condition!r}.", "use service_started, "
-                          "service_healthy or service_completed_successfully.")
-
-
-def up(
-    compose: ComposeFile,
-    project: str,
-    services: Iterable[str] | None = None,
-    *,
-    build: bool = True,
-    timeout: float = 180,
-    on_wait: WaitHook | None = None,
-    progress: Callable[[str], None] = print,
-    timeline: Timeline | None = None,
-) -> dict[str, Container]:
-    """Create and start ``services`` (default: all) and what they depend on; returns the containers by service.
-
-    With a :class:`~helpers.timeline.Timeline`, each wait for a depends_on condition is drawn on it as a
-    "held back" span on the waiting service's row.
-
-    Existing containers of the project are left as they are (this is ``up`` on a clean project; call
-    :func:`helpers.project.down` first to start over).
-    """
-    wanted = order(compose, services)
-    _networks_and_volumes(compose, project)
-    if build:
-        build_images(compose, wanted, project, progress)
-    _check_images(compose, wanted, project)
-
-    engine = client()
     created: dict[str, Container] = {}
     ready = {name: threading.Event() for name in wanted}
     errors: list[BaseException] = []
@@ -161,14 +120,14 @@ def up(
         try:
             for dep, condition in depends_on_conditions(compose.services[service]).items():
                 if not ready[dep].wait(timeout) or dep not in created:
-                    raise CourseError(f"'{service}' waited for '{dep}', which never started.", "see the error for "
-                                      f"'{dep}' above.")
+                    raise CourseError(f"'{service}' waited for '{dep}', which never started.",
+                                      f"see the error for '{dep}' above.")
                 t0 = time.monotonic()
                 with timeline.hold(service, f"held back: waiting for {dep} {condition}") if timeline else nullcontext():
                     _await(created[dep], condition, timeout)
                 if on_wait:
                     on_wait(service, dep, condition, t0, time.monotonic())
-            container = create_container(engine, sdk_kwargs(compose, service, project))
+            container = create_container(client(), sdk_kwargs(compose, service, project))
             container.start()
             created[service] = container
             progress(f"[{service}] started {container.name}")

@@ -53,39 +53,33 @@ def record(awaited: str, who: str | None, started: float, ok: bool) -> None:
             out.write(json.dumps(asdict(done)) + "\n")
 
 
-def _explain(container: Container, awaited: str, state: dict[str, Any], hint: str, waited: float) -> WaitTimeout:
-    health_log = (state.get("Health") or {}).get("Log") or []
-    probes = [f"    exit {p.get('ExitCode')}: {str(p.get('Output', '')).strip()[:120]}" for p in health_log[-3:]]
+def _last_logs(container: Container, lines: int) -> list[str]:
     try:
-        logs = container.logs(tail=8).decode(errors="replace").rstrip().splitlines()
+        return container.logs(tail=lines).decode(errors="replace").rstrip().splitlines()
     except Exception:  # noqa: BLE001 - the container may be gone; the report must still be made
-        logs = ["(no logs: the container is gone)"]
-    lines = [
-        f"Timed out after {waited:.0f} s waiting for {container.name} to be {awaited}.",
-        f"  state seen: {summary(state)}; restarts: {container.attrs.get('RestartCount', 0)}",
-    ]
-    if probes:
-        lines += ["  last health probes:", *probes]
-    lines += ["  last log lines:", *[f"    {line}" for line in logs[-8:]]]
+        return ["(no logs: the container is gone)"]
+
+
+def _explain(container: Container, awaited: str, state: dict[str, Any], hint: str, waited: float) -> WaitTimeout:
+    probes = [f"    exit {p.get('ExitCode')}: {str(p.get('Output', '')).strip()[:120]}"
+              for p in ((state.get("Health") or {}).get("Log") or [])[-3:]]
+    lines = [f"Timed out after {waited:.0f} s waiting for {container.name} to be {awaited}.",
+             f"  state seen: {summary(state)}; restarts: {container.attrs.get('RestartCount', 0)}",
+             *(["  last health probes:", *probes] if probes else []),
+             "  last log lines:", *[f"    {line}" for line in _last_logs(container, 8)]]
     return WaitTimeout("\n".join(lines), hint)
 
 
-def wait_until(
-    container: Container,
-    predicate: Predicate,
-    awaited: str,
-    timeout: float = 60,
-    hint: str = "read the log lines above; `docker logs` shows the rest.",
-    give_up: Predicate | None = None,
-) -> Container:
+def wait_until(container: Container, predicate: Predicate, awaited: str, timeout: float = 60,
+               hint: str = "read the log lines above; `docker logs` shows the rest.",
+               give_up: Predicate | None = None) -> Container:
     """Block until ``predicate(State)`` holds, re-checking on each of the container's events.
 
     ``give_up(State)`` returning True ends the wait early with the same detailed error (e.g. the container exited
     while we waited for healthy). Returns the (reloaded) container.
     """
     changed = threading.Event()
-    started, began = time.monotonic(), time.time()
-    ok = False
+    started, began, ok = time.monotonic(), time.time(), False
     with events.Follower(events.of_container(str(container.id)), lambda _event: changed.set(), name=f"wait-{awaited}"):
         try:
             while True:
@@ -108,88 +102,63 @@ def _stopped_for_good(state: dict[str, Any]) -> bool:
 
 def wait_running(container: Container, timeout: float = 30) -> Container:
     """Wait until the container's main process runs (``Status == "running"``)."""
-    return wait_until(
-        container,
-        lambda s: s.get("Status") == "running",
-        "running",
-        timeout,
-        hint="a container that exits at once usually has a wrong command or missing configuration: read its logs.",
-    )
+    return wait_until(container, lambda s: s.get("Status") == "running", "running", timeout,
+                      hint="a container that exits at once usually has a wrong command or missing configuration: "
+                      "read its logs.")
 
 
 def wait_healthy(container: Container, timeout: float = 120) -> Container:
     """Wait until the healthcheck reports ``healthy``; gives up at once if the container stops or turns unhealthy,
     and refuses at once a container that has no healthcheck at all (it would never become healthy)."""
     container.reload()
-    check = (container.attrs.get("Config") or {}).get("Healthcheck") or {}
-    if not check.get("Test") or check.get("Test") == ["NONE"]:
-        raise WaitTimeout(
-            f"{container.name} has no healthcheck, so it can never be 'healthy'.",
-            "give it one (`healthcheck:` in the compose file, `healthcheck=` in the SDK call), "
-            "or wait for 'running' instead.",
-        )
-    return wait_until(
-        container,
-        lambda s: (s.get("Health") or {}).get("Status") == "healthy",
-        "healthy",
-        timeout,
-        hint="the probe output above says why the check fails; does the image have a healthcheck at all "
-        "(`docker inspect --format '{{json .Config.Healthcheck}}'`)?",
-        give_up=lambda s: _stopped_for_good(s) or (s.get("Health") or {}).get("Status") == "unhealthy",
-    )
+    test = ((container.attrs.get("Config") or {}).get("Healthcheck") or {}).get("Test")
+    if not test or test == ["NONE"]:
+        raise WaitTimeout(f"{container.name} has no healthcheck, so it can never be 'healthy'.",
+                          "give it one (`healthcheck:` in the compose file, `healthcheck=` in the SDK call), "
+                          "or wait for 'running' instead.")
+    return wait_until(container, lambda s: (s.get("Health") or {}).get("Status") == "healthy", "healthy", timeout,
+                      hint="the probe output above says why the check fails; does the image have a healthcheck at "
+                      "all (`docker inspect --format '{{json .Config.Healthcheck}}'`)?",
+                      give_up=lambda s: _stopped_for_good(s) or (s.get("Health") or {}).get("Status") == "unhealthy")
 
 
 def wait_exited(container: Container, timeout: float = 60) -> Container:
     """Wait until the container has stopped and is not about to be restarted; returns it (see ``ExitCode``)."""
-    return wait_until(
-        container,
-        _stopped_for_good,
-        "exited",
-        timeout,
-        hint="the process is still running: does it handle SIGTERM, and is it PID 1 (`exec`)?",
-    )
+    return wait_until(container, _stopped_for_good, "exited", timeout,
+                      hint="the process is still running: does it handle SIGTERM, and is it PID 1 (`exec`)?")
 
 
 def wait_restarted(container: Container, after: int, timeout: float = 60) -> Container:
     """Wait until ``RestartCount`` exceeds ``after`` and the container runs again (restart policy at work)."""
 
-    def predicate(state: dict[str, Any]) -> bool:
-        return int(container.attrs.get("RestartCount", 0)) > after and state.get("Status") == "running"
+    def no_policy(state: dict[str, Any]) -> bool:
+        return container.attrs.get("HostConfig", {}).get("RestartPolicy", {}).get("Name", "") in ("", "no")
 
     return wait_until(
-        container,
-        predicate,
-        f"restarted (RestartCount > {after}) and running",
-        timeout,
+        container, lambda s: int(container.attrs.get("RestartCount", 0)) > after and s.get("Status") == "running",
+        f"restarted (RestartCount > {after}) and running", timeout,
         hint="only a crash is followed by a restart: a `docker stop`/`docker kill` marks the container as stopped "
         "by hand; check its restart policy with `docker inspect --format '{{.HostConfig.RestartPolicy}}'`.",
-        give_up=lambda s: _stopped_for_good(s) and container.attrs.get("HostConfig", {}).get("RestartPolicy", {}).get(
-            "Name", ""
-        )
-        in ("", "no"),
-    )
+        give_up=lambda s: _stopped_for_good(s) and no_policy(s))
 
 
 def wait_log(container: Container, pattern: str, timeout: float = 60, since: datetime | None = None) -> str:
     """Block until a line of the container's log matches ``pattern`` (a regex); return that line.
 
-    Follows the log stream (``docker logs -f``), so it returns as soon as the line is written; a line written
-    before the call counts too. ``since`` skips older lines (after a restart the log still holds those of the
-    earlier run). Raises :class:`WaitTimeout` with the last log lines when the time runs out or the container
-    stops first. Used in 07 and 08 and their exercise checks.
+    Follows the log stream (``docker logs -f``), so a line written before the call counts too; ``since`` skips
+    older lines (after a restart the log still holds those of the earlier run). Raises :class:`WaitTimeout` with
+    the last log lines when the time runs out or the container stops first.
     """
     regex, began = re.compile(pattern), time.time()
     stream = container.logs(stream=True, follow=True, since=since.timestamp() if since else None)
-    timer = threading.Timer(timeout, stream.close)
+    timer = threading.Timer(timeout, stream.close)  # a log stream has no timeout of its own
     timer.daemon = True
     timer.start()
     buffer = b""
     try:
         for chunk in stream:
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for raw in lines:
-                line = raw.decode(errors="replace").rstrip("\r")
+            *lines, buffer = (buffer + chunk).split(b"\n")
+            for line in (raw.decode(errors="replace").rstrip("\r") for raw in lines):
                 if regex.search(line):
                     record(f"log line {pattern!r}", container.name, began, True)
                     return line
@@ -198,13 +167,11 @@ def wait_log(container: Container, pattern: str, timeout: float = 60, since: dat
     finally:
         timer.cancel()
         stream.close()
+    record(f"log line {pattern!r}", container.name, began, False)
     try:
         state = summary(state_of(container))
-        tail = container.logs(tail=6).decode(errors="replace").rstrip().splitlines()
     except Exception:  # noqa: BLE001 - the container may be gone; the report must still be made
-        state, tail = "gone (removed)", ["(no logs: the container is gone)"]
-    record(f"log line {pattern!r}", container.name, began, False)
-    raise WaitTimeout(
-        "\n".join([f"No log line of {container.name} matched {pattern!r}.", f"  state seen: {state}",
-                    "  last log lines:", *[f"    {line}" for line in tail]]),
-        "read the log lines above: did the process start, and is it the command you meant?")
+        state = "gone (removed)"
+    raise WaitTimeout("\n".join([f"No log line of {container.name} matched {pattern!r}.", f"  state seen: {state}",
+                                 "  last log lines:", *[f"    {line}" for line in _last_logs(container, 6)]]),
+                      "read the log lines above: did the process start, and is it the command you meant?")

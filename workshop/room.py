@@ -113,7 +113,7 @@ def usage(stats: dict[str, Any]) -> tuple[int | None, float | None]:
 def _sample(container: Any) -> tuple[int | None, float | None]:
     try:
         return usage(container.stats(stream=False))
-    except (APIError, NotFound):
+    except (APIError, NotFound, ValueError):  # ValueError: an empty body from a container being removed just now
         return None, None
 
 

@@ -1,14 +1,16 @@
-"""Exercise checks: each inspects the live engine and answers with a :class:`Verdict` (a precise hint on failure).
-
-One module per exercise, ``exNN_what.py``, with one function ``check``; the exercise's id is the module's name
-without ``ex`` (``ex03_db_port`` -> ``03_db_port``): the id the instructor's room view shows (:mod:`helpers.records`).
-Solutions live in ``solutions/`` (out of the way).
-"""
+"""Exercise checks: one module ``exNN_what.py`` per exercise, whose ``check`` inspects the live engine and answers
+with a :class:`Verdict`; the exercise id, as the room view shows it, is the module's name without ``ex``."""
 
 from __future__ import annotations
 
 import sys
+import traceback
 from dataclasses import dataclass
+
+from docker.models.containers import Container
+
+from ..containers import newest
+from ..project import Project
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,30 @@ def exercise_of(module: str) -> str | None:
 
 def verdict(passed: bool, seen: str, hint: str) -> Verdict:
     """The answer of a check (``hint`` only when it did not pass), recorded for the instructor's room view
-    (:func:`helpers.records.record_verdict`: never fails, under a second) under the calling module's exercise."""
-    exercise = exercise_of(str(sys._getframe(1).f_globals.get("__name__", "")))  # noqa: SLF001 - the check's module
+    (:func:`helpers.records.record_verdict`: never fails, under a second) under the nearest calling check module."""
+    frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, perhaps through a helper
+    exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
     if exercise:
         from ..records import record_verdict
 
         record_verdict(exercise, passed, seen)
     return Verdict(passed, seen, "" if passed else hint)
+
+
+def again(before: str = "Then") -> str:
+    """The end of a hint: (``before``, e.g. what the check did to the containers) run the exercise cell again."""
+    return f" {before} run the exercise cell again, and this check."
+
+
+def running_container(project: Project, service: str) -> Container | None:
+    """The newest running container of ``service`` in ``project``, or None."""
+    return newest(c for c in project.containers(service) if c.status == "running")
+
+
+def container_of(project: Project, service: str, starts: str, running: bool = False) -> Container | Verdict:
+    """The newest (``running``: running) container of ``service``, or the NOT YET that says to run the cell."""
+    found = running_container(project, service) if running else newest(project.containers(service))
+    if found is not None:
+        return found
+    return verdict(False, f"there is no {'running ' if running else ''}{service} container in project "
+                   f"{project.name}.", f"run the exercise cell (it starts {starts}), then this check.")

@@ -1,8 +1,5 @@
-"""Exercise of ``03_db``: publish the db's port on 127.0.0.1 only, at a given host port.
-
-The check reads the live ``db`` container's port bindings (``NetworkSettings.Ports["5432/tcp"]``), then asks
-whether Postgres answers from the host at ``127.0.0.1:port`` (:func:`postgres_answers`, which the notebook uses too).
-"""
+"""Exercise of ``03_db``: publish the db's port on 127.0.0.1 only, at a given host port (the live ``db``
+container's ``NetworkSettings.Ports["5432/tcp"]``, then whether Postgres answers from the host there)."""
 
 from __future__ import annotations
 
@@ -10,14 +7,11 @@ import socket
 import struct
 from typing import Any
 
-from ..containers import newest
 from ..project import Project
-from . import Verdict, verdict
+from . import Verdict, container_of, verdict
 
 SERVICE = "db"
 CONTAINER_PORT = "5432/tcp"
-_HOW = ("give up_db a ports= argument (it hands it to containers.run): a dict from the container's port '5432/tcp' "
-        "to a (host IP, host port) tuple. In YAML it is one string, \"HOST_IP:HOST_PORT:5432\".")
 
 
 def postgres_answers(host: str, port: int, timeout: float = 3.0) -> bool:
@@ -35,12 +29,13 @@ def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str] | None:
     """What is wrong with ``NetworkSettings.Ports`` for the exercise, as (seen, hint); None when it is right."""
     bindings = ports.get(CONTAINER_PORT) or []
     published = sorted(key for key, value in ports.items() if value)
+    if published and not bindings:
+        return (f"the db publishes {published}, but not {CONTAINER_PORT}.", "the key of ports= is the port inside "
+                "the container, where Postgres listens: '5432/tcp'. The host port goes into the value.")
     if not bindings:
-        if published:
-            return (f"the db publishes {published}, but not {CONTAINER_PORT}.",
-                    "the key of ports= is the port inside the container, where Postgres listens: '5432/tcp'. "
-                    "The host port goes into the value.")
-        return "the db publishes no port: only containers on its network can reach it.", _HOW
+        return ("the db publishes no port: only containers on its network can reach it.", "give up_db a ports= "
+                "argument (it hands it to containers.run): a dict from the container's port '5432/tcp' to a (host "
+                "IP, host port) tuple. In YAML it is one string, \"HOST_IP:HOST_PORT:5432\".")
     ips = sorted({b.get("HostIp") or "" for b in bindings})
     if ips != ["127.0.0.1"]:
         shown = ", ".join(f"every address ({ip or '0.0.0.0'})" if ip in ("", "0.0.0.0", "::") else ip for ip in ips)
@@ -56,11 +51,9 @@ def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str] | None:
 
 def check(project: Project, port: int) -> Verdict:
     """The db publishes container port 5432 on 127.0.0.1:``port`` only, and Postgres answers there from the host."""
-    db = newest(c for c in project.containers(SERVICE) if c.status == "running")
-    if db is None:
-        return verdict(False, "no db container of this project is running.",
-                       "run the exercise cell (it starts the db and waits until it is healthy), then this check.")
-    db.reload()
+    db = container_of(project, SERVICE, "the db and waits until it is healthy", running=True)
+    if isinstance(db, Verdict):
+        return db
     problem = binding_problem(db.attrs["NetworkSettings"].get("Ports") or {}, port)
     if problem:
         return verdict(False, *problem)

@@ -1,34 +1,26 @@
-"""Exercise of ``04_health_and_restart``: the worker's restart policy.
-
-The worker must come back after a crash and after exiting 0 by itself, and stay down after ``docker stop``, also
-across an engine restart. The check reads ``HostConfig.RestartPolicy`` and tests the behaviour with
-:func:`outcome` and :func:`end_by_itself` (the notebook's table uses them too); it leaves the worker stopped.
-"""
+"""Exercise of ``04_health_and_restart``: the worker's restart policy brings it back after a crash and after exit 0,
+not after ``docker stop`` (also across an engine restart). The check leaves the worker stopped."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from docker.models.containers import Container
 
 from .. import events, wait
-from ..containers import newest, state_of
+from ..containers import state_of
 from ..faults import crash
 from ..project import Project
-from . import Verdict, verdict
+from . import Verdict, again, container_of, verdict
 
 SERVICE = "worker"
 STAY_DOWN_SECONDS = 3.0  # after `docker stop`, a restart would come within ~100 ms; 3 s is plenty
-_RETRY = " (The check crashed and stopped the worker: run the exercise cell again, then this check.)"
+_RETRY = again("The check crashed and stopped the worker:")
 
 
 def outcome(container: Container, before: int, timeout: float = 20) -> str:
-    """After the main process ended: ``"restarted"`` if the engine restarts it, else ``"stayed down"``.
-
-    The engine decides when the process dies: it counts a restart (``RestartCount`` rises) or marks the container
-    ``exited``. This waits (on events) for that decision.
-    """
+    """After the main process ended: ``"restarted"`` if the engine restarts it (``RestartCount`` rises above
+    ``before``), ``"stayed down"`` if it marks the container exited; waits (on events) for that decision."""
 
     def restarted() -> bool:
         return int(container.attrs.get("RestartCount", 0)) > before
@@ -44,32 +36,11 @@ def end_by_itself(container: Container) -> None:
     container.exec_run(["sh", "-c", "kill -TERM 1"])
 
 
-def _stays_down_after_stop(container: Container) -> bool:
-    """``docker stop``, then watch the engine's events for a start for a few seconds (a restart would be one)."""
-    container.stop(timeout=5)
-    wait.wait_exited(container, timeout=15)
-    since, began = time.time_ns(), time.time()
-    starts = events.history({"container": container.id, "event": "start"}, since, since + int(STAY_DOWN_SECONDS * 1e9))
-    wait.record(f"no start for {STAY_DOWN_SECONDS:.0f} s after docker stop", container.name, began, not starts)
-    return not starts
-
-
-def _back_after(worker: Container, action: Callable[[Container], object]) -> bool:
-    """Do ``action`` to the worker; True (once it runs again) when the engine restarted it."""
-    before = int(worker.attrs.get("RestartCount", 0))
-    action(worker)
-    if outcome(worker, before) == "stayed down":
-        return False
-    wait.wait_restarted(worker, after=before, timeout=20)
-    return True
-
-
 def check(project: Project) -> Verdict:
     """The worker's restart policy: back after a crash and after exit 0, down after `docker stop`, unless-stopped."""
-    worker = newest(project.containers(SERVICE))
-    if worker is None:
-        return verdict(False, "there is no worker container in this project.",
-                       "run the exercise cell (it starts the worker), then this check.")
+    worker = container_of(project, SERVICE, "the worker")
+    if isinstance(worker, Verdict):
+        return worker
     status = state_of(worker).get("Status")
     policy = worker.attrs["HostConfig"].get("RestartPolicy") or {}
     name, retries = policy.get("Name") or "no", int(policy.get("MaximumRetryCount") or 0)
@@ -77,19 +48,29 @@ def check(project: Project) -> Verdict:
     if status != "running":
         return verdict(False, f"the worker is {status}, not running.",
                        "run the exercise cell again (it recreates the worker), then this check.")
-    if not _back_after(worker, crash):
-        return verdict(False, f"after a crash (exit 137) the worker stayed down; its restart policy is {name!r}.",
-                       f"restart_policy={{'Name': {name!r}}} never restarts anything. Choose a policy that restarts "
-                       "a container whose process died, whatever its exit code: one of the policies that brought the "
-                       "crashed container back in section 3." + _RETRY)
-    if not _back_after(worker, end_by_itself):
-        return verdict(False, "it came back after the crash, but not after exiting by itself with code 0 "
-                       f"(restart policy {name!r}).",
-                       "on-failure restarts only non-zero exits (and on-failure:N at most N times). The worker must "
-                       "come back whatever its exit code: see the 'exits 0 by itself' column of the table in "
-                       "section 3." + _RETRY)
+    steps = (  # what happens to the worker; what was seen and the hint when the engine leaves it down
+        (crash, f"after a crash (exit 137) the worker stayed down; its restart policy is {name!r}.",
+         f"restart_policy={{'Name': {name!r}}} never restarts anything. Choose a policy that restarts a container "
+         "whose process died, whatever its exit code: one of the policies that brought the crashed container back in "
+         "section 3."),
+        (end_by_itself, f"it came back after the crash, but not after exiting by itself with code 0 (restart policy "
+         f"{name!r}).", "on-failure restarts only non-zero exits (and on-failure:N at most N times). The worker must "
+         "come back whatever its exit code: see the 'exits 0 by itself' column of the table in section 3."),
+    )
+    for action, seen, hint in steps:
+        before = int(worker.attrs.get("RestartCount", 0))
+        action(worker)
+        if outcome(worker, before) == "stayed down":
+            return verdict(False, seen, hint + _RETRY)
+        wait.wait_restarted(worker, after=before, timeout=20)
     count = int(worker.attrs.get("RestartCount", 0))
-    if not _stays_down_after_stop(worker):
+    # `docker stop`, then the engine's events for a few seconds: a restart would be a start event
+    worker.stop(timeout=5)
+    wait.wait_exited(worker, timeout=15)
+    since, began = time.time_ns(), time.time()
+    starts = events.history({"container": worker.id, "event": "start"}, since, since + int(STAY_DOWN_SECONDS * 1e9))
+    wait.record(f"no start for {STAY_DOWN_SECONDS:.0f} s after docker stop", worker.name, began, not starts)
+    if starts:
         return verdict(False, f"after `docker stop` the worker started again (restart policy {name!r}).",
                        "nothing you can set restarts a container after `docker stop`: was the worker started again "
                        "by someone else? Run the exercise cell again, then this check.")

@@ -1,114 +1,93 @@
-"""Exercise of ``05_backend``: the ``klines_socket`` collector must import its own package (``PYTHONPATH: /app``).
-
-The check reads the live container's ``Config.Env``, ``Config.WorkingDir`` and mounts, its log (the first line
-names the Redis it pushes to; a failed import ends it with ``ModuleNotFoundError``) and Redis database 1, where its
-records must arrive.
-"""
+"""Exercise of ``05_backend``: the ``klines_socket`` collector must import its own package (``PYTHONPATH: /app``);
+read from its ``Config``, mounts and log, and from Redis database 1, where its records must arrive."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from contextlib import suppress
 
-from docker.models.containers import Container
-
-from ..containers import env_of, newest, run_in, state_of
+from ..containers import env_of, run_in, state_of
 from ..errors import WaitTimeout
 from ..project import Project
 from ..wait import wait_exited, wait_log
-from . import Verdict, verdict
+from . import Verdict, again, container_of, running_container, verdict
 
 SERVICE = "klines_socket"
 WORKING_DIR = "/app/apis"
 LIST_KEY = "collected:klines_socket"
 STARTED = "pushing to " + LIST_KEY  # the collector's first log line: "pid 1 pushing to collected:... (URL) ..."
-_RETRY = " Then run the exercise cell again, and this check."
+_RETRY = again()
 
 
-def _records_in_db1(project: Project) -> int | None:
-    """LLEN of the collector's list in Redis database 1 (a few tenths of a second allowed for the first push);
-    None when no redis container runs."""
-    redis = newest(c for c in project.containers("redis") if c.status == "running")
-    if redis is None:
-        return None
-    script = (f"for i in $(seq 30); do n=$(redis-cli -n 1 LLEN {LIST_KEY}); "
-              '[ "$n" -gt 0 ] && break; sleep 0.1; done; echo "$n"')
-    try:
-        return int(run_in(redis, ["sh", "-c", script])[1].strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return None
+def _records_in_db1(project: Project) -> int:
+    """LLEN of the collector's list in Redis database 1 (3 s allowed for the first push); 0 without a running redis."""
+    redis = running_container(project, "redis")
+    script = f'for i in $(seq 30); do n=$(redis-cli -n 1 LLEN {LIST_KEY}); [ "$n" -gt 0 ] && break; sleep 0.1; done'
+    output = run_in(redis, ["sh", "-c", script + "; echo $n"])[1].split() if redis else []
+    return int(output[-1]) if output and output[-1].isdigit() else 0
 
 
 def _last_error(log: str) -> str:
-    lines = [line.strip() for line in log.strip().splitlines() if line.strip()]
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
     return ([line for line in lines if re.search(r"\w+Error\b", line)] or lines or ["(no output)"])[-1]
-
-
-def _failed(container: Container, state: dict[str, Any], log: str) -> Verdict:
-    """NOT YET for a collector that stopped: which import failed and which key fixes it."""
-    pythonpath = env_of(container).get("PYTHONPATH")
-    workdir = container.attrs["Config"].get("WorkingDir") or "/"
-    seen = f"{container.name} exited with code {state.get('ExitCode')}: {_last_error(log)}"
-    if "No module named 'apis'" in log:
-        if pythonpath is None:
-            return verdict(False, f"{seen} (working dir {workdir}, no PYTHONPATH).",
-                           "`python -m apis.collectors...` searches the working dir /app/apis first, and the "
-                           "package `apis` is that folder itself: Python must search its parent, /app. Add "
-                           "`PYTHONPATH: /app` under the service's `environment:` (next to REDIS_URL)." + _RETRY)
-        return verdict(False, f"{seen} (working dir {workdir}, PYTHONPATH={pythonpath}).",
-                       f"PYTHONPATH must name the folder that CONTAINS the package `apis`: /app, not "
-                       f"{pythonpath}." + _RETRY)
-    venv = any(m.get("Type") == "volume" and m.get("Destination") == "/app/.venv"
-               for m in container.attrs.get("Mounts") or [])
-    if "No module named" in log and not venv:
-        return verdict(False, f"{seen}: the app's packages are missing (no volume at /app/.venv).",
-                       "the bind mount `.:/app` hides the image's /app/.venv, and `python` falls back to the base "
-                       "image's, without the app's packages. Keep `- venv_data:/app/.venv` under `volumes:`, after "
-                       "`- .:/app`." + _RETRY)
-    return verdict(False, seen + ".", "read the error above (`docker logs` shows the whole log) and compare the "
-                   "service with the stack's `klines_socket` in stack/docker-compose.yaml: only PYTHONPATH should be "
-                   "missing." + _RETRY)
 
 
 def check(project: Project, timeout: float = 30) -> Verdict:
     """PASSED when ``klines_socket`` runs from /app/apis with PYTHONPATH=/app and its records reach Redis db 1."""
-    container = newest(project.containers(SERVICE))
-    if container is None:
-        return verdict(False, f"there is no {SERVICE} container in this project.",
-                       "run the exercise cell (it starts the service with its dependencies), then this check.")
+    container = container_of(project, SERVICE, "the service with its dependencies")
+    if isinstance(container, Verdict):
+        return container
     try:
         log = wait_log(container, re.escape(STARTED), timeout)
     except WaitTimeout:  # the line never came: the process is ending (let the engine record how), or is stuck
         log = container.logs().decode(errors="replace")
-        try:
+        with suppress(WaitTimeout):
             wait_exited(container, timeout=10)
-        except WaitTimeout:
-            pass
     state = state_of(container)
+    workdir = container.attrs["Config"].get("WorkingDir") or "/"
+    pythonpath = env_of(container).get("PYTHONPATH")
     if state.get("Status") != "running":
-        return _failed(container, state, container.logs().decode(errors="replace"))
+        log = container.logs().decode(errors="replace")
+        seen = f"{container.name} exited with code {state.get('ExitCode')}: {_last_error(log)}"
+        venv = any(m.get("Type") == "volume" and m.get("Destination") == "/app/.venv"
+                   for m in container.attrs.get("Mounts") or [])
+        if "No module named 'apis'" in log and pythonpath is None:
+            return verdict(False, f"{seen} (working dir {workdir}, no PYTHONPATH).",
+                           "`python -m apis.collectors...` searches the working dir /app/apis first, and the "
+                           "package `apis` is that folder itself: Python must search its parent, /app. Add "
+                           "`PYTHONPATH: /app` under the service's `environment:` (next to REDIS_URL)." + _RETRY)
+        if "No module named 'apis'" in log:
+            return verdict(False, f"{seen} (working dir {workdir}, PYTHONPATH={pythonpath}).",
+                           f"PYTHONPATH must name the folder that CONTAINS the package `apis`: /app, not "
+                           f"{pythonpath}." + _RETRY)
+        if "No module named" in log and not venv:
+            return verdict(False, f"{seen}: the app's packages are missing (no volume at /app/.venv).",
+                           "the bind mount `.:/app` hides the image's /app/.venv, and `python` falls back to the "
+                           "base image's, without the app's packages. Keep `- venv_data:/app/.venv` under "
+                           "`volumes:`, after `- .:/app`." + _RETRY)
+        return verdict(False, seen + ".", "read the error above (`docker logs` shows the whole log) and compare the "
+                       "service with the stack's `klines_socket` in stack/docker-compose.yaml: only PYTHONPATH "
+                       "should be missing." + _RETRY)
     if STARTED not in log:
         return verdict(False, f"{container.name} runs, but did not start collecting within {timeout:.0f} s "
                        f"(last log line: {_last_error(log)}).",
                        f"look at its whole log (`docker logs {container.name}`); is Redis up?" + _RETRY)
     url = re.search(re.escape(STARTED) + r" \(([^)]*)\)", log)
-    database = url.group(1).rsplit("/", 1)[-1] if url else "?"
-    if database != "1":
-        return verdict(False, f"{container.name} runs, but pushes to Redis database {database} "
-                       f"({url.group(1) if url else 'unknown URL'}), not to database 1.",
-                       "the collectors' lists belong in database 1: keep `REDIS_URL: redis://redis:6379/1` under "
-                       "`environment:` (it overrides the REDIS_URL of .env, which is database 0)." + _RETRY)
+    if not url or not url.group(1).endswith("/1"):
+        return verdict(False, f"{container.name} runs, but pushes to Redis database "
+                       f"{url.group(1).rsplit('/', 1)[-1] if url else '?'} ({url.group(1) if url else 'unknown URL'}), "
+                       "not to database 1.", "the collectors' lists belong in database 1: keep `REDIS_URL: "
+                       "redis://redis:6379/1` under `environment:` (it overrides the REDIS_URL of .env, which is "
+                       "database 0)." + _RETRY)
     if not _records_in_db1(project):
         return verdict(False, f"{container.name} runs, but no record of it is in Redis database 1 ({LIST_KEY}).",
                        "is the project's redis container running? The exercise cell starts it." + _RETRY)
-    workdir = container.attrs["Config"].get("WorkingDir") or "/"
-    pythonpath = env_of(container).get("PYTHONPATH", "")
     if workdir != WORKING_DIR:
         return verdict(False, f"{container.name} collects, but from working dir {workdir}, where `apis` is found "
                        "without PYTHONPATH.",
                        f"keep `working_dir: {WORKING_DIR}` as every app service of the stack has it (manage.py is "
                        "there), and make `apis` importable with `PYTHONPATH: /app` instead." + _RETRY)
-    if "/app" not in pythonpath.split(":"):
+    if "/app" not in (pythonpath or "").split(":"):
         return verdict(False, f"{container.name} collects, but its PYTHONPATH is {pythonpath or 'not set'}.",
                        "set `PYTHONPATH: /app` under `environment:`." + _RETRY)
     return verdict(True, f"{container.name} runs in {workdir} with PYTHONPATH={pythonpath}, imported `apis`, and "

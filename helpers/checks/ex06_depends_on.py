@@ -1,18 +1,12 @@
-"""Exercise of ``06_depends_on``: the backend must wait until the database is *ready*.
-
-The exercise cell brings ``db`` and ``backend`` up from the learner's file while a :class:`~helpers.timeline.Timeline`
-follows the engine's events. The check reads those events in :func:`order` (did ``backend`` start after ``db``
-turned healthy?) and the live backend (healthy, and its ``migrate`` printed :data:`MIGRATION_DONE`); the notebook
-prints the same two. (The engine keeps only the last 256 events: the timeline's live record is read, not
-``docker events --since``.)
-"""
+"""Exercise of ``06_depends_on``: the backend starts only once the db is *healthy* (the engine's events, as the
+exercise cell's :class:`~helpers.timeline.Timeline` recorded them), migrates, and is healthy."""
 
 from __future__ import annotations
 
 from ..containers import health, newest, state_of, summary
 from ..project import Project
 from ..timeline import Timeline, word
-from . import Verdict, verdict
+from . import Verdict, container_of, verdict
 
 MIGRATION_DONE = "Applying market.0001_initial... OK"  # what `manage.py migrate` prints for the app's table
 
@@ -22,26 +16,21 @@ def order(timeline: Timeline, actions: tuple[str, ...] = ("start", "healthy", "d
     return [(e["service"], word(e)) for e in timeline.events if e["action"] in actions]
 
 
-def _steps(timeline: Timeline) -> str:
-    """``db start -> backend start -> db healthy``: the three moments the condition is about, first time each."""
-    wanted = {("db", "start"), ("db", "healthy"), ("backend", "start")}
-    steps = dict.fromkeys(f"{s} {w}" for s, w in order(timeline, ("start", "healthy")) if (s, w) in wanted)
-    return " -> ".join(steps) or "no events recorded"
-
-
 def check(project: Project, timeline: Timeline) -> Verdict:
     """Backend started only after db was healthy (engine events), its migrate ran, and it is healthy now."""
-    db, backend = newest(project.containers("db")), newest(project.containers("backend"))
-    if db is None:
-        return verdict(False, "there is no db container in this project.",
-                       "run the exercise cell (it starts db and backend from your file), then this check.")
+    db, backend = container_of(project, "db", "db and backend from your file"), newest(project.containers("backend"))
+    if isinstance(db, Verdict):
+        return db
     if backend is None:
         return verdict(False, "db exists but there is no backend container: `up` never started it.",
                        "read the error the exercise cell printed. If `up` waited for db to exit, the condition was "
                        "service_completed_successfully: it is for one-shot jobs that end (like a migrate job), and a "
                        "database runs until it is stopped. Choose the condition that waits for db's healthcheck.")
     healthy_at, started_at = timeline.first("db", "healthy"), timeline.first("backend", "start")
-    steps = _steps(timeline)
+    # the three moments the condition is about, the first time each: db start -> backend start -> db healthy
+    wanted = {("db", "start"), ("db", "healthy"), ("backend", "start")}
+    steps = " -> ".join(dict.fromkeys(f"{s} {w}" for s, w in order(timeline, ("start", "healthy")) if (s, w) in wanted))
+    steps = steps or "no events recorded"
     if started_at is None:
         return verdict(False, f"the timeline saw no start of the backend ({steps}).",
                        "run the exercise cell again: it records the engine's events while it brings the services "
@@ -52,17 +41,16 @@ def check(project: Project, timeline: Timeline) -> Verdict:
                        "waits only until db's container is running. Postgres then needs a few more seconds before it "
                        "accepts connections, and the backend's migrate does not wait. Choose the condition that "
                        "waits until db's healthcheck passes, then run the exercise cell again.")
-    state = state_of(backend)
+    state, after = state_of(backend), f"backend started after db was healthy ({steps})"
     if state.get("Status") != "running":
         lines = backend.logs(tail=3).decode(errors="replace").strip().splitlines()
-        return verdict(False, f"backend started after db was healthy ({steps}), but it is {summary(state)}.",
-                       "read its last log lines: " + (" | ".join(lines[-2:]) or "(none)") + ". The order is right; "
-                       "something else is wrong in the file (the password variable, the command?).")
+        return verdict(False, f"{after}, but it is {summary(state)}.", "read its last log lines: "
+                       + (" | ".join(lines[-2:]) or "(none)") + ". The order is right; something else is wrong in "
+                       "the file (the password variable, the command?).")
     if health(backend) != "healthy":
-        return verdict(False, f"backend started after db was healthy ({steps}), and is {summary(state)}.",
+        return verdict(False, f"{after}, and is {summary(state)}.",
                        "it is not healthy yet: run this check again in a few seconds.")
     if MIGRATION_DONE not in backend.logs().decode(errors="replace"):
-        return verdict(False, f"backend started after db was healthy ({steps}), but its migrate applied nothing.",
+        return verdict(False, f"{after}, but its migrate applied nothing.",
                        "the exercise cell starts from an empty database volume; run it again, then this check.")
-    return verdict(True, f"backend started after db was healthy ({steps}); its migrate applied "
-                   "market.0001_initial and it is healthy.", "")
+    return verdict(True, f"{after}; its migrate applied market.0001_initial and it is healthy.", "")

@@ -1,32 +1,26 @@
-"""Exercise of ``07_collectors_and_celery``: the spare collector's records must land in Redis database 1.
-
-The check reads the ``REDIS_URL`` the ``spare-liquidations`` collector was given (``Config.Env``) and, through
-:func:`redis_monitor` (``redis-cli MONITOR``, which the notebook uses too), the database its ``LPUSH`` really
-lands in: database 1, where the move task collects the records, not Celery's database 0.
-"""
+"""Exercise of ``07_collectors_and_celery``: the spare collector's ``LPUSH`` (seen by ``redis-cli MONITOR``) must
+land in Redis database 1, where the move task collects the records, not in Celery's database 0."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
+from typing import NamedTuple, cast
 
 from docker.models.containers import Container
 
-from ..containers import env_of, newest, state_of, summary
-from ..engine import client
+from ..containers import env_of, state_of, summary
 from ..project import Project
-from . import Verdict, verdict
+from . import Verdict, again, container_of, running_container, verdict
 
 SERVICE = "spare-liquidations"
 COLLECTOR_DB = 1      # the database the collectors write to and the move task reads from
 MONITOR_SECONDS = 5   # a collector pushes once a second: 5 s of MONITOR is plenty to see one push
-_RETRY = " Then run the exercise cell again (it recreates the collector), and this check."
+_RETRY = again()
 _MONITOR_LINE = re.compile(r'^\d+\.\d+ \[(\d+) ([^\]]+)\] "([^"]+)"(?: "((?:[^"\\]|\\.)*)")?')
 
 
-@dataclass(frozen=True)
-class RedisCommand:
+class RedisCommand(NamedTuple):
     """One line of ``redis-cli MONITOR``: the database, the client's IP, the command and its first argument."""
 
     db: int
@@ -48,12 +42,11 @@ def redis_monitor(project: Project, seconds: float = MONITOR_SECONDS,
                   stop_when: Callable[[RedisCommand], bool] | None = None) -> list[RedisCommand]:
     """The commands the project's running Redis receives during ``seconds`` (``redis-cli MONITOR`` in its
     container; coreutils' ``timeout`` ends it, so nothing is left running); ``stop_when(command)`` ends it early."""
-    redis = newest(c for c in project.containers("redis") if c.status == "running")
+    redis = running_container(project, "redis")
     if redis is None:
         return []
-    api = client().api
-    stream = api.exec_start(api.exec_create(redis.id, ["timeout", str(int(seconds)), "redis-cli", "monitor"])["Id"],
-                            stream=True)
+    argv = ["timeout", str(int(seconds)), "redis-cli", "monitor"]
+    stream = cast(Generator[bytes, None, None], redis.exec_run(argv, stream=True).output)
     seen: list[RedisCommand] = []
     buffer = b""
     try:
@@ -64,7 +57,7 @@ def redis_monitor(project: Project, seconds: float = MONITOR_SECONDS,
                 if stop_when and stop_when(command):
                     return seen
     finally:
-        getattr(stream, "close", lambda: None)()
+        stream.close()
     return seen
 
 
@@ -74,22 +67,19 @@ def _last_line(container: Container) -> str:
 
 def check(project: Project) -> Verdict:
     """The spare collector's records land in Redis database 1 (seen by MONITOR), not in Celery's database 0."""
-    spare = newest(project.containers(SERVICE))
-    if spare is None:
-        return verdict(False, f"there is no {SERVICE} container in this project.",
-                       "run the exercise cell (it starts the spare collector), then this check.")
-    state = state_of(spare)
-    url = env_of(spare).get("REDIS_URL")
+    spare = container_of(project, SERVICE, "the spare collector")
+    if isinstance(spare, Verdict):
+        return spare
+    state, url = state_of(spare), env_of(spare).get("REDIS_URL")
     given = f"REDIS_URL={url}" if url else "no REDIS_URL (the collector's default: database 1)"
     if state.get("Status") != "running":
         return verdict(False, f"{SERVICE} is {summary(state)}; its last log line: {_last_line(spare)}",
                        "the collector must keep running: is the command `python -m apis.collectors.liquidations`?"
                        + _RETRY)
-    if not any(c.status == "running" for c in project.containers("redis")):
+    if running_container(project, "redis") is None:
         return verdict(False, "no Redis container of this project is running.",
                        "run the notebook from section 1 (it starts redis and the collectors), then the exercise.")
-    networks: dict[str, dict[str, str]] = spare.attrs["NetworkSettings"].get("Networks") or {}
-    ip = next((network.get("IPAddress", "") for network in networks.values()), "")
+    ip = next((n.get("IPAddress", "") for n in (spare.attrs["NetworkSettings"].get("Networks") or {}).values()), "")
 
     def is_push(command: RedisCommand) -> bool:
         return command.ip == ip and command.name == "LPUSH"

@@ -1,29 +1,24 @@
-"""Exercise of ``08_bot_grace_period``: a grace period that lets the tg bot finish its update.
-
-The bot takes updates from the Redis list ``tg:updates``, spends ``TG_UPDATE_SECONDS`` on each and, on SIGTERM,
-finishes the update in hand, logs ``update N done`` and exits 0. The check reads the live bot's
-``Config.StopTimeout`` (what ``stop_grace_period`` became) and :func:`update_seconds`, then judges one
-:func:`stop_during_update` (what the notebook shows in section 4). It leaves the bot stopped.
-"""
+"""Exercise of ``08_bot_grace_period``: a ``stop_grace_period`` (``Config.StopTimeout``) that lets the tg bot finish
+the update in hand after SIGTERM, judged by one :func:`stop_during_update`. The check leaves the bot stopped."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from docker.models.containers import Container
 
 from .. import wait
-from ..containers import env_of, newest, run_in, state_of, summary
+from ..containers import env_of, run_in, state_of, summary
 from ..project import Project
-from . import Verdict, verdict
+from . import Verdict, again, container_of, running_container, verdict
 
 QUEUE = "tg:updates"          # apis.market.keys.TG_QUEUE
 DEFAULT_STOP_TIMEOUT = 10     # what `docker stop` waits when the container has no Config.StopTimeout
 DEFAULT_UPDATE_SECONDS = 5.0  # settings.TG_UPDATE_SECONDS when the environment does not set it
 LONGEST_SENSIBLE = 60         # a grace period above this holds up every stop and deploy for a hung bot
-_RETRY = " (The check stopped the bot: run the exercise cell again, then this check.)"
+_RETRY = again("The check stopped the bot:")
 
 
 def push_update(redis: Container, update_id: int, text: str = "hello") -> int:
@@ -39,8 +34,7 @@ def message(line: str) -> str:
     return line.split(" INFO ", 1)[-1].strip()
 
 
-@dataclass(frozen=True)
-class StopResult:
+class StopResult(NamedTuple):
     """What a ``docker stop`` during an update gave."""
 
     exit_code: int
@@ -70,11 +64,10 @@ def update_seconds(container: Container) -> float:
 
 def check(project: Project, timeout: float = 60) -> Verdict:
     """The bot's grace period: long enough to finish an update of TG_UPDATE_SECONDS, and not absurdly long."""
-    tg, redis = newest(project.containers("tg")), newest(project.containers("redis"))
-    if tg is None:
-        return verdict(False, "there is no tg container in this project.",
-                       "run the exercise cell (it starts the bot from your file), then this check.")
-    if redis is None or state_of(redis).get("Status") != "running":
+    tg, redis = container_of(project, "tg", "the bot from your file"), running_container(project, "redis")
+    if isinstance(tg, Verdict):
+        return tg
+    if redis is None:
         return verdict(False, "Redis (service `redis`) is not running, so the bot gets no updates.",
                        "run the notebook from section 1 (it starts redis), then the exercise cell and this check.")
     state = state_of(tg)
@@ -86,19 +79,18 @@ def check(project: Project, timeout: float = 60) -> Verdict:
     setting = (f"no stop_grace_period (Config.StopTimeout not set: docker stop waits {DEFAULT_STOP_TIMEOUT} s)"
                if grace is None else f"stop_grace_period {grace} s (Config.StopTimeout {grace})")
     result = stop_during_update(tg, redis, 90000 + secrets.randbelow(10000), timeout=timeout)
-    if result.exit_code == 0 and result.finished:
-        if waited > LONGEST_SENSIBLE:
-            return verdict(False, f"{setting}: the bot finished its {n:g} s update and exited 0, but the grace "
-                           f"period is {waited} s.",
-                           "It works, but the grace period is also how long a bot that hangs holds up `docker "
-                           f"compose stop`, `down` and every deploy before it is killed. A few seconds above one "
-                           f"update ({n:g} s) is enough: keep it at most {LONGEST_SENSIBLE} s." + _RETRY)
-        if waited <= n:
-            return verdict(False, f"{setting}: this time the bot finished its update and exited 0, but the grace "
-                           f"period is not longer than one update ({n:g} s).",
-                           "It was a near thing: SIGTERM came a moment after the update started. Had it come at the "
-                           f"very start, the bot would have needed the full {n:g} s and a moment to exit. Choose a "
-                           f"grace period above {n:g} s." + _RETRY)
+    above, clean = f"Choose a grace period above {n:g} s.", result.exit_code == 0 and result.finished
+    if clean and waited > LONGEST_SENSIBLE:
+        return verdict(False, f"{setting}: the bot finished its {n:g} s update and exited 0, but the grace period "
+                       f"is {waited} s.", "It works, but the grace period is also how long a bot that hangs holds "
+                       "up `docker compose stop`, `down` and every deploy before it is killed. A few seconds above "
+                       f"one update ({n:g} s) is enough: keep it at most {LONGEST_SENSIBLE} s." + _RETRY)
+    if clean and waited <= n:
+        return verdict(False, f"{setting}: this time the bot finished its update and exited 0, but the grace "
+                       f"period is not longer than one update ({n:g} s).", "It was a near thing: SIGTERM came a "
+                       "moment after the update started. Had it come at the very start, the bot would have needed "
+                       f"the full {n:g} s and a moment to exit. {above}" + _RETRY)
+    if clean:
         return verdict(True, f"{setting}, updates of {n:g} s: SIGTERM came during an update, the bot finished it "
                        "('update ... done') and exited 0 before the grace period ran out.", "")
     if result.exit_code == 137:
@@ -108,8 +100,7 @@ def check(project: Project, timeout: float = 60) -> Verdict:
                     "update after SIGTERM.")
         elif waited <= n:
             hint = (f"{waited} s is not more than one update ({n:g} s). SIGTERM can come right after an update "
-                    f"started; the bot then needs up to {n:g} s, and a moment to exit. Choose a grace period "
-                    f"above {n:g} s.")
+                    f"started; the bot then needs up to {n:g} s, and a moment to exit. {above}")
         else:
             hint = (f"{waited} s is only just above one update ({n:g} s): the bot also needs a moment to record "
                     "its progress and exit. Leave a few seconds of margin.")

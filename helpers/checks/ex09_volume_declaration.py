@@ -1,17 +1,10 @@
-"""Exercise of ``09_whole_file``: declare the named volume a service uses.
-
-The exercise's file gives ``celery-beat`` the named volume ``celerybeat_data`` at ``/data`` but has no top-level
-``volumes:`` key, so Compose refuses it. The check reads the file with Compose (``docker compose config``: its
-message, with the course's hint for the usual slips, or its model), then lets Compose *create* the service
-(``docker compose create``: nothing starts): the engine must have the volume, labelled by Compose, mounted at
-``/data``. What Compose created is removed again (``down -v``).
-"""
+"""Exercise of ``09_whole_file``: declare the named volume ``celerybeat_data`` that ``celery-beat`` mounts at /data.
+Compose reads the file, then *creates* the service (nothing starts, ``down -v`` after): is the volume mounted?"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from .. import compose_file, naming
 from ..compose_cli import compose
@@ -24,6 +17,7 @@ from . import Verdict, verdict
 SERVICE = "celery-beat"
 VOLUME = "celerybeat_data"
 TARGET = "/data"
+_KEEP = f"keep the service's `- {VOLUME}:{TARGET}`"
 _TOP_LEVEL = (f"add a top-level `volumes:` key - at the very start of a line, level with `services:` - and below it, "
               f"indented, `  {VOLUME}:` (nothing after the colon: the defaults give a local volume that Compose "
               f"names <project>_{VOLUME}).")
@@ -40,38 +34,7 @@ _REFUSALS = (  # (what Compose says, the hint for that slip)
 )
 
 
-def _refused(message: str) -> Verdict:
-    """NOT YET for a file Compose refuses: its message, and the hint for the usual slips."""
-    hint = next((h for pattern, h in _REFUSALS if re.search(pattern, message)), None) or compose_file.hint_for(message)
-    return verdict(False, f"Compose refuses the file: {message.split(': ', 1)[-1]}", hint)
-
-
-def _model_problem(model: dict[str, Any]) -> Verdict | None:
-    """NOT YET for a file Compose accepts but that does not do what the exercise asks; None when it does."""
-    spec = (model.get("services") or {}).get(SERVICE)
-    if spec is None:
-        return verdict(False, f"the file has no service `{SERVICE}` under `services:`.",
-                       "run the exercise cell again to get the original file back, then add only the declaration.")
-    mount = next((m for m in spec.get("volumes") or [] if m["target"].rstrip("/") == TARGET), None)
-    if mount is None:
-        return verdict(False, f"`{SERVICE}` no longer mounts anything at {TARGET}.",
-                       f"keep the service's `- {VOLUME}:{TARGET}`: the beat schedule must live on the volume. "
-                       "Fix the file by declaring the volume, not by removing its use.")
-    if mount["type"] == "bind":
-        return verdict(False, f"{TARGET} is now a bind mount of a host folder, not a named volume.",
-                       f"a source that starts with . / or ~ is a host path. Keep `{VOLUME}:{TARGET}` as it was "
-                       "and declare the volume at the top level instead: " + _TOP_LEVEL)
-    if mount.get("source") != VOLUME:
-        return verdict(False, f"{TARGET} now uses the volume `{mount.get('source') or '(anonymous)'}`, not "
-                       f"`{VOLUME}`.", f"keep the service's `- {VOLUME}:{TARGET}` as it was; only add the declaration.")
-    if (model.get("volumes") or {}).get(VOLUME, {}).get("external"):
-        return verdict(False, f"`{VOLUME}` is declared `external: true`.",
-                       "external means: the volume was made outside this project, Compose must neither create "
-                       f"nor delete it (and fails when it does not exist). Leave the declaration empty: `  {VOLUME}:`.")
-    return None
-
-
-def _verdict_after_create(name: str, path: Path) -> Verdict:
+def _created(name: str, path: Path) -> Verdict:
     """``docker compose create``, then: is the volume Compose made for ``celerybeat_data`` mounted at /data?"""
     try:
         compose("create", "--pull", "never", project=name, files=[path])
@@ -83,8 +46,7 @@ def _verdict_after_create(name: str, path: Path) -> Verdict:
                                                                 f"{naming.SERVICE_LABEL}={SERVICE}"]})
     mounts = [m for c in found for m in c.attrs.get("Mounts", []) if m.get("Destination") == TARGET]
     if not mounts or mounts[0].get("Type") != "volume":
-        return verdict(False, f"Compose created `{SERVICE}`, but nothing is mounted at {TARGET}.",
-                       f"keep `- {VOLUME}:{TARGET}` in the service.")
+        return verdict(False, f"Compose created `{SERVICE}`, but nothing is mounted at {TARGET}.", _KEEP + ".")
     volume = engine.volumes.get(mounts[0]["Name"])
     labels = volume.attrs.get("Labels") or {}
     if labels.get(naming.VOLUME_LABEL) != VOLUME or labels.get(naming.PROJECT_LABEL) != name:
@@ -96,19 +58,36 @@ def _verdict_after_create(name: str, path: Path) -> Verdict:
 
 def check(path: str | Path, project: Project | str) -> Verdict:
     """The exercise file: accepted by Compose, it mounts the declared volume, and Compose creates that volume."""
-    path = Path(path)
-    name = project.name if isinstance(project, Project) else project
+    path, name = Path(path), project.name if isinstance(project, Project) else project
     if not path.is_file():
         return verdict(False, "there is no exercise file yet.", "run the exercise cell (it writes the file), "
                        "then this check.")
     try:
         model = compose_file.load(path, env_file=False, project=name).model
     except ComposeError as err:
-        return _refused(err.message)
-    problem = _model_problem(model)
-    if problem is not None:
-        return problem
+        hint = next((h for pattern, h in _REFUSALS if re.search(pattern, err.message)), None)
+        return verdict(False, f"Compose refuses the file: {err.message.split(': ', 1)[-1]}",
+                       hint or compose_file.hint_for(err.message))
+    spec = (model.get("services") or {}).get(SERVICE)
+    mount = next((m for m in (spec or {}).get("volumes") or [] if m["target"].rstrip("/") == TARGET), None)
+    if spec is None:
+        return verdict(False, f"the file has no service `{SERVICE}` under `services:`.",
+                       "run the exercise cell again to get the original file back, then add only the declaration.")
+    if mount is None:
+        return verdict(False, f"`{SERVICE}` no longer mounts anything at {TARGET}.", f"{_KEEP}: the beat schedule "
+                       "must live on the volume. Fix the file by declaring the volume, not by removing its use.")
+    if mount["type"] == "bind":
+        return verdict(False, f"{TARGET} is now a bind mount of a host folder, not a named volume.",
+                       f"a source that starts with . / or ~ is a host path. Keep `{VOLUME}:{TARGET}` as it was "
+                       "and declare the volume at the top level instead: " + _TOP_LEVEL)
+    if mount.get("source") != VOLUME:
+        return verdict(False, f"{TARGET} now uses the volume `{mount.get('source') or '(anonymous)'}`, not "
+                       f"`{VOLUME}`.", f"{_KEEP} as it was; only add the declaration.")
+    if (model.get("volumes") or {}).get(VOLUME, {}).get("external"):
+        return verdict(False, f"`{VOLUME}` is declared `external: true`.",
+                       "external means: the volume was made outside this project, Compose must neither create "
+                       f"nor delete it (and fails when it does not exist). Leave the declaration empty: `  {VOLUME}:`.")
     try:
-        return _verdict_after_create(name, path)
+        return _created(name, path)
     finally:
         compose("down", "-v", "--remove-orphans", project=name, files=[path], check=False)

@@ -67,7 +67,7 @@ def test_a_same_named_resource_of_the_learner_is_refused_not_used(client):
         with pytest.raises(h.CourseError, match="the course did not create it") as err:
             project.volume("pgdata")
         assert "Hint:" in str(err.value)
-        with pytest.raises(h.CourseError, match="network named zz-refuse-learner_default exists"):
+        with pytest.raises(h.CourseError, match=f"network named {project.name}_default exists"):
             project.run("app", "python:3.13-slim", command=["true"])
         project.down(volumes=True)
         own_vol.reload()

@@ -10,7 +10,7 @@ import yaml
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
-from helpers.graph import ComposeGraph, graph
+from helpers.graph import _COLOUR, ComposeGraph, graph
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(__file__).parent / "data" / "compose_sample.yaml"
@@ -18,15 +18,25 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def texts(fig) -> list[str]:
-    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    """Every line of text in the picture (a node's label holds several)."""
+    return [line for t in fig.findobj(Text) for line in t.get_text().splitlines() if line]
+
+
+def nodes(fig) -> list[Text]:
+    """The services' labels: the texts in a visible box (the arrows' labels have a white box without an edge)."""
+    return [t for t in fig.axes[0].texts if t.get_bbox_patch() and t.get_bbox_patch().get_edgecolor()[3] > 0]
 
 
 def boxes(fig) -> list[FancyBboxPatch]:
-    return [p for p in fig.axes[0].patches if isinstance(p, FancyBboxPatch)]
+    return [t.get_bbox_patch() for t in nodes(fig)]
 
 
 def arrows(fig) -> list[FancyArrowPatch]:
     return [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)]
+
+
+def legend(fig) -> list[str]:
+    return [t.get_text() for t in fig.legends[0].get_texts()]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -72,25 +82,26 @@ def test_sample_picture(sample):
     assert "build: api → shop-api:dev" in words and "volume: pgdata" in words and "volume: uploads" in words
     assert "networks: back, front" in words and "networks: front" in words  # more than the default network
     assert "shop" in words  # the title
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["service_started", "service_healthy", "service_completed_successfully", "required: false"]
+    assert legend(fig) == ["service_started", "service_healthy", "service_completed_successfully", "required: false"]
     dashed = [a for a in arrows(fig) if a.get_linestyle() == "--"]
     assert [(a.patchA, a.patchB) for a in dashed] == [(box_of(fig, "metrics"), box_of(fig, "api"))]
 
 
-def box_of(fig, service: str) -> FancyBboxPatch:
-    """The box whose bold first line is the service's name."""
-    (x, y), = [t.get_position() for t in fig.findobj(Text) if t.get_text() == service and t.get_weight() == "bold"]
-    (found,) = [b for b in boxes(fig) if b.get_x() <= x <= b.get_x() + b.get_width()
-                and b.get_y() <= y <= b.get_y() + b.get_height()]
+def node_of(fig, service: str) -> Text:
+    """The label whose first line is the service's name."""
+    (found,) = [t for t in nodes(fig) if t.get_text().splitlines()[0] == service]
     return found
+
+
+def box_of(fig, service: str) -> FancyBboxPatch:
+    return node_of(fig, service).get_bbox_patch()
 
 
 def test_rows_by_depth_and_arrows_to_what_is_waited_for(sample):
     fig = sample.figure()
-    tops = [{box_of(fig, s).get_y() + box_of(fig, s).get_height() for s in layer} for layer in sample.layers()]
-    assert all(len(row) == 1 for row in tops)  # a layer is one row, aligned at the top
-    order = [min(row) for row in tops]
+    rows = [{node_of(fig, s).get_position()[1] for s in layer} for layer in sample.layers()]
+    assert all(len(row) == 1 for row in rows)  # a layer is one row
+    order = [min(row) for row in rows]
     assert order == sorted(set(order), reverse=True)  # the first layer (it starts first) at the top
     ends = [(a.patchA, a.patchB) for a in arrows(fig)]
     assert ends == [(box_of(fig, e.service), box_of(fig, e.dependency)) for e in sample.edges]
@@ -159,4 +170,15 @@ def test_mounts_and_default_network():
     assert g.network_members() == {"default": ["one"]}
     words = texts(g.figure())
     assert ["one", "x", "volume: data", "volume: more"] == [w for w in words if w in ("one", "x") or "volume" in w]
-    assert g.figure().axes[0].get_legend().get_texts() == []  # no arrows: no conditions to explain
+    assert legend(g.figure()) == []  # no arrows: no conditions to explain
+
+
+def test_one_labelled_node_per_service_and_one_arrow_per_dependency_coloured_by_condition(sample):
+    fig = sample.figure()
+    assert sorted(t.get_text().splitlines()[0] for t in nodes(fig)) == sorted(sample.services)
+    drawn = {(a.patchA, a.patchB): matplotlib.colors.to_hex(a.get_edgecolor()) for a in arrows(fig)}
+    assert len(drawn) == len(arrows(fig)) == len(sample.edges)
+    for e in sample.edges:
+        assert drawn[box_of(fig, e.service), box_of(fig, e.dependency)] == _COLOUR[e.condition]
+    assert sample.digraph.number_of_edges() == len(sample.edges)  # the networkx graph the picture is drawn from
+    assert {s: sample.digraph.nodes[s]["layer"] for s in sample.services} == sample.depth

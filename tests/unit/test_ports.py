@@ -13,7 +13,7 @@ from helpers.errors import CourseError
 def _fresh(monkeypatch):
     for var in ports.PORT_VARS:
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(ports, "_use_engine", lambda: False)  # unit tests never reach an engine
+    monkeypatch.setenv("COURSE_REPLAY", "unit")  # as in a replay: unit tests never reach an engine
     ports.forget_choice()
     yield
     ports.forget_choice()
@@ -114,7 +114,7 @@ def test_engine_view_splits_mine_from_the_others():
 
 
 def test_claims_keep_a_learner_on_its_ports_and_others_off_them(monkeypatch):
-    monkeypatch.setattr(ports, "_use_engine", lambda: True)
+    monkeypatch.delenv("COURSE_REPLAY")
     first = ports.block_ports(ports.first_block("dan"))
     claimed: list[dict] = []
     monkeypatch.setattr(ports.records, "put", lambda kind, key, labels, learner, engine: claimed.append(labels))

@@ -76,7 +76,7 @@ assert helpers.client() == "engine"
 
 
 def test_course_lab_gives_the_learner_own_copies(tmp_path):
-    """`./course lab` copies each lesson into my_notebooks/ once, keeps the learner's copy, and names updated lessons."""
+    """`./course lab` copies each lesson into my_notebooks/ once, keeps the learner's copy, names updated lessons."""
     (tmp_path / "notebooks").mkdir()
     shutil.copy(ROOT / "course", tmp_path / "course")
     lesson = tmp_path / "notebooks" / "01_x.ipynb"
