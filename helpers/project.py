@@ -125,6 +125,10 @@ class Project:
         """``client.containers.run(image, detach=True, **kwargs)`` as Compose runs it: named
         ``<project>-<service>-<number>`` (unless ``name=``), labelled, on the project network with the service name
         as DNS alias."""
+        if kwargs.get("ports") is not None and not isinstance(kwargs["ports"], dict):  # docker-py fails deep inside
+            raise CourseError(f"ports= must be a dict, not a {type(kwargs['ports']).__name__}: {kwargs['ports']!r}.",
+                              'docker-py maps the container port to the host port: {"5432/tcp": ("127.0.0.1", '
+                              '15432)} is the compose file\'s "127.0.0.1:15432:5432" read from the right.')
         engine = client()
         labels = {**naming.container_labels(self.name, service, number), naming.LESSON_LABEL: self.lesson,
                   **(kwargs.pop("labels", None) or {})}

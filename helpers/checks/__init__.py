@@ -3,6 +3,7 @@ with a :class:`Verdict`; the exercise id, as the room view shows it, is the modu
 
 from __future__ import annotations
 
+import html
 import sys
 import traceback
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ class Verdict:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        """The text exactly (escaped: ``<project>`` stays; pre-wrap: a YAML hint keeps its indent), coloured."""
         colour, word = ("#1a7f37", "PASSED") if self.passed else ("#9a6700", "NOT YET")
-        hint = "" if self.passed else f"<br><b>Hint:</b> {self.hint}"
-        return f'<div style="border-left:4px solid {colour};padding:4px 8px"><b>{word}</b>: {self.seen}{hint}</div>'
+        hint = "" if self.passed else f"\n<b>Hint:</b> {html.escape(self.hint)}"
+        return (f'<div style="border-left:4px solid {colour};padding:4px 8px;white-space:pre-wrap">'
+                f"<b>{word}</b>: {html.escape(self.seen)}{hint}</div>")
 
 
 def exercise_of(module: str) -> str | None:

@@ -44,6 +44,11 @@ def check(project: Project, timeout: float = 60) -> Verdict:
             return verdict(False, f"{on} resolves to {holder}, not to the container of service '{SERVICE}'.",
                            f"give the name '{ALIAS}' to the Redis container of service '{SERVICE}' (and to no other "
                            "container on that network).")
+        if holder == ALIAS:  # kv.rename("cache"), or name="cache": the container's own name resolves
+            return verdict(False, f"{on} resolves because the kv container itself is now named '{ALIAS}'.",
+                           "a container name is not an alias: Compose names a service's containers itself "
+                           f"(<project>-{SERVICE}-1) and a second copy could not take the same name. Keep the "
+                           f"name and add the alias '{ALIAS}' on the project network (section 4 reads them).")
         if "PONG" in replies:
             return verdict(True, f"{on} resolves to {holder}, which answered PONG.", "")
         return verdict(False, f"{on} resolves to {holder}, but PING got {next(r for r in replies if r)}.",

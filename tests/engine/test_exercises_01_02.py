@@ -95,3 +95,21 @@ def test_02_alias_on_the_wrong_container_is_not_accepted(client):
         assert not result.passed and "not to the container of service 'kv'" in result.seen
     finally:
         project.down(volumes=True)
+
+
+@pytest.mark.parametrize("how", ["rename", "fixed name"])
+def test_02_a_container_named_cache_is_not_an_alias(client, how):
+    """The solution rejects `kv.rename("cache")` (and a fixed name): the check must too."""
+    project = h.Project("zz-ex02-name")
+    net = project.network()
+    try:
+        kv = project.run("kv", "redis:8", network=None, **({"name": "cache"} if how == "fixed name" else {}))
+        h.wait_running(kv, timeout=TIMEOUT)
+        if how == "rename":
+            kv.rename("cache")
+        net.connect(kv)
+        result = ex02_cache_alias.check(project, timeout=TIMEOUT)
+        assert not result.passed and "itself is now named 'cache'" in result.seen, str(result)
+        assert "add the alias 'cache'" in result.hint
+    finally:
+        project.down(volumes=True)

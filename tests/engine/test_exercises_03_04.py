@@ -159,3 +159,13 @@ def test_04_check_on_a_stopped_worker_says_so(project04):
     worker.stop(timeout=5)
     result = ex04_restart_policy.check(project04)
     assert not result.passed and "not running" in result.seen
+
+
+@pytest.mark.parametrize("ports", [["127.0.0.1:5433:5432"], "5433:5432"])
+def test_03_ports_written_as_in_yaml_gets_a_message_not_a_traceback(project03, ports):
+    """A compose-style ``ports=`` list or string is refused before anything is created, with the dict form."""
+    before = len(project03.containers())
+    with pytest.raises(h.CourseError, match="ports= must be a dict") as err:
+        project03.run("db-ports", "postgres:17", ports=ports)
+    assert '{"5432/tcp": ("127.0.0.1", 15432)}' in err.value.hint
+    assert len(project03.containers()) == before  # nothing was created

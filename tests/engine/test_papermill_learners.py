@@ -62,7 +62,7 @@ def test_two_learners_run_the_same_notebook_at_once(tmp_path, monkeypatch):
     mine, theirs = _outputs_text(results["normal"]), _outputs_text(other)
     assert "00-preflight-learner-hello-1" in mine and "learner2" not in mine
     assert "00-preflight-learner2-hello-1" in theirs
-    assert "removed 1 container(s), 1 network(s), 0 volume(s)" in theirs
+    assert "removed 2 container(s), 1 network(s), 0 volume(s)" in theirs  # hello and the exercise's hello-2
     for learner in ("learner", "learner2"):
         left = h.clean_course(learner)  # course records (verdicts of earlier tests' checks) may remain: not leftovers
         assert not (left.containers or left.networks or left.volumes), str(left)

@@ -111,3 +111,14 @@ def test_a_record_is_the_learners_and_in_no_project():
     assert labels[naming.COURSE_LABEL] == "true" and labels[naming.LEARNER_LABEL] == "ana"
     assert labels[records.RECORD_LABEL] == "verdict" and labels["k"] == "v"
     assert naming.PROJECT_LABEL not in labels  # what keeps it out of every lesson's cleanup (by project)
+
+
+def test_a_verdict_renders_its_text_exactly_in_html():
+    """Angle brackets are text (``<project>_celerybeat_data``), and a YAML hint keeps its indentation."""
+    answer = Verdict(False, "Compose names <project>_celerybeat_data", "volumes:\n  celerybeat_data:")
+    page = answer._repr_html_()
+    assert "&lt;project&gt;_celerybeat_data" in page and "<project>" not in page
+    assert "volumes:\n  celerybeat_data:" in page and "white-space:pre-wrap" in page
+    assert "NOT YET" in page and "Hint:" in page
+    passed = Verdict(True, "a & b")._repr_html_()
+    assert "Hint" not in passed and "a &amp; b" in passed
