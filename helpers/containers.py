@@ -31,11 +31,16 @@ def health(container: Container) -> str:
     return "none" if status == "unknown" else status
 
 
+def health_status(state: dict[str, Any]) -> str | None:
+    """The health status in a ``State`` block (``healthy``, ``unhealthy``, ``starting``), None without a healthcheck."""
+    return (state.get("Health") or {}).get("Status")
+
+
 def summary(state: dict[str, Any]) -> str:
     """One line for a ``State`` block: ``running, health=healthy`` or ``exited, exit code 0``."""
     parts = [str(state.get("Status", "?"))]
-    if (state.get("Health") or {}).get("Status"):
-        parts.append(f"health={state['Health']['Status']}")
+    if health_status(state):
+        parts.append(f"health={health_status(state)}")
     if state.get("Status") in ("exited", "dead"):
         parts.append(f"exit code {state.get('ExitCode')}")
     return ", ".join(parts)

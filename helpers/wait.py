@@ -24,7 +24,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from . import events
-from .containers import state_of, summary
+from .containers import health_status, state_of, summary
 from .errors import WaitTimeout
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -116,10 +116,10 @@ def wait_healthy(container: Container, timeout: float = 120) -> Container:
         raise WaitTimeout(f"{container.name} has no healthcheck, so it can never be 'healthy'.",
                           "give it one (`healthcheck:` in the compose file, `healthcheck=` in the SDK call), "
                           "or wait for 'running' instead.")
-    return wait_until(container, lambda s: (s.get("Health") or {}).get("Status") == "healthy", "healthy", timeout,
+    return wait_until(container, lambda s: health_status(s) == "healthy", "healthy", timeout,
                       hint="the probe output above says why the check fails; does the image have a healthcheck at "
                       "all (`docker inspect --format '{{json .Config.Healthcheck}}'`)?",
-                      give_up=lambda s: _stopped_for_good(s) or (s.get("Health") or {}).get("Status") == "unhealthy")
+                      give_up=lambda s: _stopped_for_good(s) or health_status(s) == "unhealthy")
 
 
 def wait_exited(container: Container, timeout: float = 60) -> Container:
