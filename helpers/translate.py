@@ -24,6 +24,7 @@ from . import naming
 from .compose_file import ComposeError, ComposeFile, depends_on_conditions, duration_ns, parse_env_file
 
 HEADER = ("compose key", "as Compose reads it", "SDK argument")
+WIDTHS = ("18%", "41%", "41%")  # of the page, in render_html
 API_VERSION = "1.41"  # the oldest Engine API the course supports (Docker 20.10): one network at create
 MASK = "******"
 
@@ -291,10 +292,12 @@ def render_text(rows: list[tuple[str, str, str]], width: int = 110) -> str:
 
 def render_html(rows: list[tuple[str, str, str]]) -> str:
     """The rows as an HTML table, for a notebook."""
-    cell = '<td style="text-align:left; vertical-align:top"><code style="white-space:pre-wrap">{}</code></td>'
+    cell = ('<td style="text-align:left; vertical-align:top"><code style="white-space:pre-wrap; '
+            'overflow-wrap:anywhere">{}</code></td>')
     body = "".join("<tr>" + "".join(cell.format(html.escape(str(c))) for c in row) + "</tr>" for row in rows)
-    head = "".join(f'<th style="text-align:left">{h}</th>' for h in HEADER)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = "".join(f'<th style="text-align:left; width:{w}">{h}</th>' for h, w in zip(HEADER, WIDTHS, strict=True))
+    # a fixed layout at the page's width: long values wrap inside their column instead of widening the page
+    return f'<table style="table-layout:fixed; width:100%"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _in_notebook() -> bool:
