@@ -90,7 +90,7 @@ def helper_path(project: str, mode: str) -> float:
     """``up`` as a notebook calls it, then the same wait as ``--wait``; seconds from the call to all-healthy."""
     started = time.monotonic()
     if mode == "cold":  # helpers.up builds with the cache; a cold rebuild is the same docker-py call with nocache
-        h.client().images.build(path=str(stack.STACK_DIR), tag=stack.APP_IMAGE, rm=True, nocache=True)
+        h.client().images.build(path=str(stack.STACK_DIR), tag=stack.app_image(), rm=True, nocache=True)
     compose = stack.load(project)
     helper_up.up(compose, project, build=(mode == "warm"), timeout=TIMEOUT, progress=lambda _msg: None)
     _wait_all_ready(project, compose)
@@ -108,7 +108,7 @@ def compose_path(project: str, mode: str) -> float:
 
 
 class ImageGuard:
-    """The build modes re-tag the shared ``cryphos-app:latest`` (docker-py builds with the classic builder,
+    """The build modes re-tag the learner's ``cryphos-app:<learner>`` (docker-py builds with the classic builder,
     Compose with BuildKit: two ids for one Dockerfile). Afterwards: if the tag names an image this run built, it
     goes back to the image it named before; then the images this run built (read from the tag right after each
     build, and new since the start) are removed if nothing uses them: never an image that existed before, nor
@@ -117,26 +117,26 @@ class ImageGuard:
     def __init__(self) -> None:
         engine = h.client()
         try:
-            self.original = engine.images.get(stack.APP_IMAGE).id
+            self.original = engine.images.get(stack.app_image()).id
         except ImageNotFound:
-            raise SystemExit(f"{stack.APP_IMAGE} is not on the engine: build it first "
+            raise SystemExit(f"{stack.app_image()} is not on the engine: build it first "
                              "(python -c 'from helpers import stack; stack.build_app_image()').") from None
         self.before = {image.id for image in engine.images.list(all=True)}
         self.built: set[str] = set()
 
     def note(self) -> None:
         """Called right after a path built: remember the image the tag now names, if it is new."""
-        image_id = h.client().images.get(stack.APP_IMAGE).id
+        image_id = h.client().images.get(stack.app_image()).id
         if image_id not in self.before:
             self.built.add(image_id)
 
     def restore(self) -> None:
         engine = h.client()
-        current = engine.images.get(stack.APP_IMAGE).id
+        current = engine.images.get(stack.app_image()).id
         if current in self.built - {self.original}:  # one of ours; someone else's newer build is left alone
-            repository, tag = stack.APP_IMAGE.rsplit(":", 1)
+            repository, tag = stack.app_image().rsplit(":", 1)
             engine.images.get(self.original).tag(repository, tag)
-            _log(f"{stack.APP_IMAGE} tagged back to {self.original[:19]}")
+            _log(f"{stack.app_image()} tagged back to {self.original[:19]}")
         for image_id in self.built - {self.original}:
             try:
                 engine.images.remove(image_id)  # no force: an image a container uses stays

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -69,12 +70,12 @@ def compose(*args: str, project: str | None, files: list[Path], check: bool = Tr
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``docker compose [-p PROJECT] -f FILE... ARGS`` and return the finished process (text output).
 
-    ``env``: the environment Compose runs in (default: the learner's, :func:`helpers.stack.port_environ`)."""
+    ``env``: the environment Compose runs in (default: the learner's, :func:`helpers.stack.learner_environ`)."""
     argv = [*compose_command(), *(["-p", project] if project else []), *(a for f in files for a in ("-f", str(f)))]
     if env is None:
-        from .stack import port_environ  # the learner's DB_PORT / BACKEND_PORT, as the helpers interpolate them
+        from .stack import learner_environ  # the learner's DB_PORT, BACKEND_PORT, APP_TAG, as the helpers use them
 
-        env = port_environ()
+        env = learner_environ()
     began = time.time()
     done = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
     if "--wait" in args:  # Compose waited for the services: a wait the lesson demonstrates (helpers.wait.WAITS)
@@ -93,3 +94,47 @@ def version() -> str:
     """Compose's version string, e.g. ``2.40.3``."""
     argv = [*compose_command(), "version", "--short"]
     return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True).stdout.strip().lstrip("v")
+
+
+def command_line(*args: str, project: str, files: list[Path]) -> str:
+    """The command a learner types in a terminal: ``docker compose -p PROJECT -f FILE ... ARGS``, each file relative
+    to the current folder (a notebook's: ``_work/03-db-<learner>/docker-compose.yaml``). It always reads
+    ``docker compose``: where the plugin is missing, :func:`by_hand` runs the same arguments with the
+    ``docker-compose`` binary that :func:`compose_command` found. Used in 03-09."""
+    def relative(path: Path) -> str:
+        try:
+            return os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            return str(path)
+
+    words = ["docker", "compose", "-p", project, *(w for f in files for w in ("-f", relative(f))), *args]
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def course_labels_file(folder: Path, project: str, services: list[str]) -> Path:
+    """Write ``folder/compose.course-labels.yaml``: an override file that only puts the course's labels on
+    ``services`` (Compose labels what it creates with its own labels only), so that a lesson's
+    ``project.down(volumes=True)`` also removes what the real Compose started. Used in 03."""
+    from .naming import course_labels
+
+    labels = "".join(f"      {key}: \"{value}\"\n" for key, value in course_labels(project).items()
+                     if key != "com.docker.compose.project")  # Compose sets that one itself
+    path = folder / "compose.course-labels.yaml"
+    path.write_text("# Only the course's labels, for the lesson's cleanup; at home you leave this file out.\n"
+                    "services:\n" + "".join(f"  {service}:\n    labels:\n{labels}" for service in services))
+    return path
+
+
+def by_hand(*args: str, project: str, files: list[Path], show: bool = True,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Print :func:`command_line` (``$ docker compose ...``), run it with the real Compose, then print its exit code
+    and (``show``) its standard output. Compose's progress (standard error: it differs between versions) is not
+    printed, except the last line when the command fails. Used in 03-09: the command the learner would type."""
+    print("$", command_line(*args, project=project, files=files))
+    done = compose(*args, project=project, files=files, check=False, timeout=timeout)
+    out = done.stdout.strip()
+    if show and out:
+        print(out)
+    errors = done.stderr.strip().splitlines()
+    print(f"exit {done.returncode}" + (f" | {errors[-1]}" if done.returncode and errors else ""))
+    return done

@@ -19,6 +19,7 @@ import dotenv
 
 from .compose_cli import compose
 from .errors import CourseError
+from .naming import learner
 
 
 class ComposeError(CourseError):
@@ -105,14 +106,16 @@ def load(path: str | Path, *overrides: str | Path, project: str | None = None, e
     """Compose's model of ``path`` merged with ``overrides`` (``-f path -f override ...``), for ``project`` (``-p``).
 
     ``env_file``: the ``.env`` beside the file (default), another file (``--env-file``), or ``False`` for none.
-    ``environ``: the shell environment Compose interpolates from (default ``os.environ``). ``profiles``: the
-    profiles to enable (``--profile NAME``).
+    ``environ``: the shell environment Compose interpolates from (default ``os.environ``; ``APP_TAG``, the app
+    image's tag, is the learner id unless set: :func:`helpers.stack.app_image`). ``profiles``: the profiles to
+    enable (``--profile NAME``).
     """
     files = [Path(p).absolute() for p in (path, *overrides)]
     options = [] if env_file is True else ["--env-file", os.devnull if env_file is False else str(env_file)]
     options += [arg for profile in profiles for arg in ("--profile", profile)]
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR", "SYSTEMROOT")}
     env.update(os.environ if environ is None else environ)
+    env.setdefault("APP_TAG", learner())
     done = compose(*options, "config", "--format", "json", project=project, files=files, check=False, timeout=60,
                    env=env)
     warnings = [m.group(1).replace('\\"', '"') for m in re.finditer(r'level=warning msg="(.*)"', done.stderr)]

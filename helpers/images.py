@@ -84,9 +84,9 @@ COURSE_IMAGES: tuple[CourseImage, ...] = (
 
 def course_refs() -> list[str]:
     """Every image the lessons run: the official images (or their stand-ins), then the app image they build."""
-    from .stack import APP_IMAGE
+    from .stack import app_image
 
-    return [image.ref for image in COURSE_IMAGES] + [APP_IMAGE]
+    return [image.ref for image in COURSE_IMAGES] + [app_image()]
 
 
 def image_kind(ref: str, engine: docker.DockerClient | None = None) -> Kind:

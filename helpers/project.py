@@ -29,13 +29,15 @@ class CleanupReport:
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     records: list[str] = field(default_factory=list)  # course records (helpers.records): clean_course only
+    images: list[str] = field(default_factory=list)  # the learner's app image tag: clean_course only
 
     def __str__(self) -> str:
         n = len(self.containers), len(self.networks), len(self.volumes)
-        if not any(n) and not self.records:
+        if not any(n) and not self.records and not self.images:
             return "nothing to clean up"
         records = f", {len(self.records)} course record(s)" if self.records else ""
-        return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s){records}"
+        images = f", image tag {', '.join(self.images)}" if self.images else ""
+        return f"removed {n[0]} container(s), {n[1]} network(s), {n[2]} volume(s){records}{images}"
 
 
 def _remove_labelled(labels: list[str], volumes: bool, engine: docker.DockerClient | None) -> CleanupReport:
@@ -68,9 +70,14 @@ def down(project: str, volumes: bool = False, engine: docker.DockerClient | None
 
 def clean_course(learner: str | None = None, engine: docker.DockerClient | None = None) -> CleanupReport:
     """Remove everything the course labelled for ``learner`` (every learner's when None), course records
-    (:mod:`helpers.records`) included; anything without the course label is never touched."""
+    (:mod:`helpers.records`) included, and the learner's app image tag (``cryphos-app:<learner>``; its layers stay
+    as build cache). Anything without the course label is never touched."""
+    from .stack import untag_app_images
+
     labels = [f"{naming.COURSE_LABEL}=true"] + ([f"{naming.LEARNER_LABEL}={learner}"] if learner else [])
-    return _remove_labelled(labels, True, engine)
+    report = _remove_labelled(labels, True, engine)
+    report.images = untag_app_images(learner, engine)
+    return report
 
 
 class Project:

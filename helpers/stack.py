@@ -7,16 +7,18 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+import docker
 from docker.errors import ImageNotFound
 
 from . import compose_file
 from .compose_file import ComposeFile
 from .engine import client
+from .naming import learner
 
 STACK_DIR = Path(__file__).resolve().parent.parent / "stack"
 COMPOSE_PATH = STACK_DIR / "docker-compose.yaml"
 NO_HOST_PORTS = STACK_DIR / "compose.no-host-ports.yaml"  # an override file: db and backend publish no port
-APP_IMAGE = "cryphos-app:latest"
+APP_REPO = "cryphos-app"  # the app image: APP_REPO:<learner>, the tag ${APP_TAG} in the compose file
 
 
 def ensure_env(stack_dir: Path = STACK_DIR) -> Path:
@@ -36,35 +38,57 @@ def ensure_env(stack_dir: Path = STACK_DIR) -> Path:
 
 def load(project: str, *overrides: Path) -> ComposeFile:
     """Compose's model of ``stack/docker-compose.yaml`` (merged with ``overrides``, as ``-f``) for ``project``, with
-    the learner's ``DB_PORT`` and ``BACKEND_PORT`` (:func:`port_environ`) winning over ``.env`` as a shell's do."""
+    the learner's ``DB_PORT``, ``BACKEND_PORT`` and ``APP_TAG`` (:func:`learner_environ`) winning over ``.env``."""
     ensure_env(STACK_DIR)
-    return compose_file.load(COMPOSE_PATH, *overrides, project=project, environ=port_environ())
+    return compose_file.load(COMPOSE_PATH, *overrides, project=project, environ=learner_environ())
 
 
-def port_environ() -> dict[str, str]:
-    """``os.environ`` with the learner's ``DB_PORT`` and ``BACKEND_PORT``: what Compose's interpolation reads."""
+def learner_environ() -> dict[str, str]:
+    """``os.environ`` with the learner's ``DB_PORT``, ``BACKEND_PORT`` and ``APP_TAG`` (the app image's tag): what
+    Compose's interpolation reads, so a learner's stack runs the learner's own ``cryphos-app`` image."""
     from .ports import course_ports
 
-    return {**os.environ, **{var: str(port) for var, port in course_ports().items()}}
+    return {**os.environ, **{var: str(port) for var, port in course_ports().items()}, "APP_TAG": learner()}
+
+
+def app_image(learner_id: str | None = None) -> str:
+    """The learner's app image, ``cryphos-app:<learner>``: one tag per learner, so a learner who rebuilds it (lesson
+    05) never changes what another learner on the same engine runs. A plain ``docker compose up`` uses ``latest``."""
+    return f"{APP_REPO}:{learner_id or learner()}"
 
 
 def build_app_image(progress: Callable[[str], None] = print) -> str:
-    """Build ``cryphos-app:latest`` from ``stack/`` (a cache hit when nothing changed); returns the image id.
+    """Build :func:`app_image` from ``stack/`` (a cache hit when nothing changed); returns the image id.
 
     Learners build it in 01_image_and_container; tests and later notebooks call this so each can run alone."""
-    progress(f"building {APP_IMAGE} from stack/ (cached layers are reused)")
-    image, _logs = client().images.build(path=str(STACK_DIR), tag=APP_IMAGE, rm=True, forcerm=True, timeout=1800,
-                                         cache_from=cache_from(APP_IMAGE))
+    tag = app_image()
+    progress(f"building {tag} from stack/ (cached layers are reused)")
+    image, _logs = client().images.build(path=str(STACK_DIR), tag=tag, rm=True, forcerm=True, timeout=1800,
+                                         cache_from=cache_from(tag))
     return str(image.id)
 
 
 def cache_from(tag: str) -> list[str]:
-    """``[tag]`` when the engine has that image, else ``[]``: what a build passes as ``cache_from``.
+    """The engine's images of ``tag``'s repository, ``tag`` first (``cryphos-app:alice``, then e.g. the
+    ``cryphos-app:latest`` of a workshop bundle): what a build passes as ``cache_from``.
 
     The classic builder reuses cached steps only from images it built itself, not from a ``docker load``-ed or
-    pulled one (it would run ``pip install`` again, online): ``cache_from`` compares with that image's history."""
-    try:
-        client().images.get(tag)
-    except ImageNotFound:
-        return []
-    return [tag]
+    pulled one (it would run ``pip install`` again, online): ``cache_from`` compares with those images' history."""
+    tags = [t for image in client().images.list(name=tag.rsplit(":", 1)[0]) for t in image.tags]
+    return sorted(set(tags), key=lambda t: (t != tag, t))
+
+
+def untag_app_images(learner_id: str | None, engine: docker.DockerClient | None = None) -> list[str]:
+    """Remove the learner's tag ``cryphos-app:<learner_id>`` (None: every learner's, all but ``latest``); the
+    layers stay as build cache (``noprune``), and so does an image under another tag. Returns the tags removed."""
+    engine = engine or client()
+    tags = [app_image(learner_id)] if learner_id else [
+        t for image in engine.images.list(name=APP_REPO) for t in image.tags if t != f"{APP_REPO}:latest"]
+    removed = []
+    for tag in tags:
+        try:
+            engine.images.remove(tag, noprune=True)
+        except ImageNotFound:
+            continue
+        removed.append(tag)
+    return removed

@@ -12,24 +12,26 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 from docker.errors import ImageNotFound, NotFound
 from docker.models.containers import Container
 
 from . import naming
 from .compose_file import ComposeFile, depends_on_conditions
+from .containers import summary
 from .engine import client
 from .errors import CourseError
 from .project import Project
 from .stack import cache_from
 from .timeline import Timeline
 from .translate import create_container, image_name, sdk_kwargs, volume_name
-from .wait import wait_exited, wait_healthy, wait_running
+from .wait import wait_completed, wait_healthy, wait_running
 
 # on_wait(service, dependency, condition, started_at, ended_at): where a condition held a service back
 WaitHook = Callable[[str, str, str, float, float], None]
 _WAIT_FOR = {"service_started": wait_running, "service_healthy": wait_healthy,
-             "service_completed_successfully": wait_exited}
+             "service_completed_successfully": wait_completed}
 
 
 def order(compose: ComposeFile, services: Iterable[str] | None = None) -> list[str]:
@@ -82,11 +84,22 @@ def build_images(compose: ComposeFile, services: list[str], project: str,
         built.add(tag)
 
 
-def _await(dep: Container, condition: str, timeout: float) -> None:
+def _await(dep: Container, condition: str, timeout: float, service: str = "",
+           progress: Callable[[str], None] = print) -> None:
+    """Wait until ``condition`` holds for ``dep``. A wait for a job to end may be long, or never end: it says what
+    it waits for at once, then every 10 s how the job is doing (on ``progress``, as ``[service] ...``)."""
     if condition not in _WAIT_FOR:
         raise CourseError(f"Unknown depends_on condition {condition!r}.", f"use one of {', '.join(_WAIT_FOR)}.")
-    _WAIT_FOR[condition](dep, timeout)
-    if condition == "service_completed_successfully" and (code := dep.attrs["State"]["ExitCode"]) != 0:
+    if condition != "service_completed_successfully":
+        _WAIT_FOR[condition](dep, timeout)
+        return
+    progress(f"[{service}] waits for {dep.name} to exit with code 0 ({condition}), at most {timeout:.0f} s")
+
+    def still(state: dict[str, Any], waited: float) -> None:
+        progress(f"[{service}] still waiting for {dep.name} to exit: {summary(state)} after {waited:.0f} s")
+
+    wait_completed(dep, timeout, report=still)
+    if (code := dep.attrs["State"]["ExitCode"]) != 0:
         raise CourseError(f"{dep.name} exited with code {code}; a service waiting for it cannot start.",
                           f"read its logs: `docker logs {dep.name}`.")
 
@@ -124,7 +137,7 @@ def up(compose: ComposeFile, project: str, services: Iterable[str] | None = None
                                       f"see the error for '{dep}' above.")
                 t0 = time.monotonic()
                 with timeline.hold(service, f"held back: waiting for {dep} {condition}") if timeline else nullcontext():
-                    _await(created[dep], condition, timeout)
+                    _await(created[dep], condition, timeout, service, progress)
                 if on_wait:
                     on_wait(service, dep, condition, t0, time.monotonic())
             container = create_container(client(), sdk_kwargs(compose, service, project))

@@ -28,6 +28,7 @@ from .containers import health_status, state_of, summary
 from .errors import WaitTimeout
 
 Predicate = Callable[[dict[str, Any]], bool]
+Report = Callable[[dict[str, Any], float], None]  # report(State, seconds waited so far): a progress line
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,13 @@ def _last_logs(container: Container, lines: int) -> list[str]:
         return ["(no logs: the container is gone)"]
 
 
-def _explain(container: Container, awaited: str, state: dict[str, Any], hint: str, waited: float) -> WaitTimeout:
+def _explain(container: Container, awaited: str, state: dict[str, Any], hint: str, waited: float,
+             reason: str | None = None) -> WaitTimeout:
+    first = (f"Stopped waiting for {container.name} to be {awaited} after {waited:.0f} s: {reason}." if reason
+             else f"Timed out after {waited:.0f} s waiting for {container.name} to be {awaited}.")
     probes = [f"    exit {p.get('ExitCode')}: {str(p.get('Output', '')).strip()[:120]}"
               for p in ((state.get("Health") or {}).get("Log") or [])[-3:]]
-    lines = [f"Timed out after {waited:.0f} s waiting for {container.name} to be {awaited}.",
+    lines = [first,
              f"  state seen: {summary(state)}; restarts: {container.attrs.get('RestartCount', 0)}",
              *(["  last health probes:", *probes] if probes else []),
              "  last log lines:", *[f"    {line}" for line in _last_logs(container, 8)]]
@@ -72,14 +76,18 @@ def _explain(container: Container, awaited: str, state: dict[str, Any], hint: st
 
 def wait_until(container: Container, predicate: Predicate, awaited: str, timeout: float = 60,
                hint: str = "read the log lines above; `docker logs` shows the rest.",
-               give_up: Predicate | None = None) -> Container:
+               give_up: Predicate | None = None, *, reason: str | None = None,
+               report: Report | None = None, every: float = 10.0) -> Container:
     """Block until ``predicate(State)`` holds, re-checking on each of the container's events.
 
     ``give_up(State)`` returning True ends the wait early with the same detailed error (e.g. the container exited
-    while we waited for healthy). Returns the (reloaded) container.
+    while we waited for healthy), whose first line then gives ``reason`` when there is one. ``report(State,
+    seconds)`` is called every ``every`` seconds while the condition does not hold: a long wait is never silent.
+    Returns the (reloaded) container.
     """
     changed = threading.Event()
     started, began, ok = time.monotonic(), time.time(), False
+    next_report = every
     with events.Follower(events.of_container(str(container.id)), lambda _event: changed.set(), name=f"wait-{awaited}"):
         try:
             while True:
@@ -88,10 +96,16 @@ def wait_until(container: Container, predicate: Predicate, awaited: str, timeout
                 if predicate(state):
                     ok = True
                     return container
-                left = timeout - (time.monotonic() - started)
-                if (give_up and give_up(state)) or left <= 0:
-                    raise _explain(container, awaited, state, hint, time.monotonic() - started)
-                changed.wait(left)
+                waited = time.monotonic() - started
+                left = timeout - waited
+                gave_up = bool(give_up and give_up(state))
+                if gave_up or left <= 0:
+                    raise _explain(container, awaited, state, hint, waited, reason if gave_up else None)
+                if report and waited >= next_report:
+                    report(state, waited)
+                    while next_report <= waited:
+                        next_report += every
+                changed.wait(min(left, next_report - waited) if report else left)
         finally:
             record(awaited, container.name, began, ok)
 
@@ -126,6 +140,19 @@ def wait_exited(container: Container, timeout: float = 60) -> Container:
     """Wait until the container has stopped and is not about to be restarted; returns it (see ``ExitCode``)."""
     return wait_until(container, _stopped_for_good, "exited", timeout,
                       hint="the process is still running: does it handle SIGTERM, and is it PID 1 (`exec`)?")
+
+
+def wait_completed(container: Container, timeout: float = 60, report: Report | None = None) -> Container:
+    """Wait until a one-shot container (a ``migrate`` job) has ended, as ``service_completed_successfully`` does;
+    returns it (see ``ExitCode``). Gives up at once when the container turns healthy: a healthcheck that passes is a
+    service that serves, and that does not end by itself. ``report(State, seconds)``: every 10 s of waiting."""
+    return wait_until(container, _stopped_for_good, "exited", timeout,
+                      hint="service_completed_successfully waits for a one-shot job (like a migrate job) to end "
+                      "with exit code 0; a service that keeps running never ends by itself. Choose the condition "
+                      "by what the dependency does (lesson 06, the table of the three conditions).",
+                      give_up=lambda s: health_status(s) == "healthy",
+                      reason="it is healthy, a service that runs until it is stopped, not a job that ends",
+                      report=report)
 
 
 def wait_restarted(container: Container, after: int, timeout: float = 60) -> Container:

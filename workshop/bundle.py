@@ -10,7 +10,7 @@ replaced unless asked (``--replace``).
 
 A loaded image has no build cache chain: ``docker save`` keeps an image's layers and history, not the classic
 builder's intermediate images, so a plain rebuild of ``stack/Dockerfile`` after a code edit would run
-``pip install`` again (network). The course's builds pass ``cache_from=["cryphos-app:latest"]``
+``pip install`` again (network). The course's builds pass every ``cryphos-app`` image as ``cache_from``
 (:func:`helpers.stack.cache_from`), which matches the steps against the loaded image's history instead: the
 dependency layers come from the bundle. (Saving the chain along does not help on current engines: since Docker
 25.0.2 and 24.0.9 the classic builder's local cache only trusts images built on that engine.)

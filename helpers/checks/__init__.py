@@ -1,10 +1,16 @@
 """Exercise checks: one module ``exNN_what.py`` per exercise, whose ``check`` inspects the live engine and answers
-with a :class:`Verdict`; the exercise id, as the room view shows it, is the module's name without ``ex``."""
+with a :class:`Verdict`; the exercise id, as the room view shows it, is the module's name without ``ex``.
+
+A NOT YET teaches before it tells. Its ``hint`` names the idea and where the lesson teaches it (a heading of the
+notebook, in «»). Its ``answer`` says what to write, and is shown only when the same exercise gets NOT YET again
+in the same process (the notebook's kernel). A PASSED starts the count over; :func:`reset_attempts` does too. A
+NOT YET that only says to run the exercise cell first has no answer, and is not counted."""
 
 from __future__ import annotations
 
 import html
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 
@@ -13,26 +19,41 @@ from docker.models.containers import Container
 from ..containers import newest
 from ..project import Project
 
+_attempts: dict[str, int] = {}  # exercise id -> NOT YETs with an answer since its last PASSED, in this process
+_attempts_lock = threading.Lock()
+
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer of a check: passed or not, what was seen, and what to do."""
+    """The answer of a check: passed or not, what was seen, what to think about (``hint``) and, when asked again
+    (``attempt`` 2 or more), what to write (``answer``)."""
 
     passed: bool
     seen: str
     hint: str = ""
+    answer: str = ""  # kept from the first attempt on; shown from the second
+    attempt: int = 0  # the how-many-th NOT YET with an answer this is for the exercise (0: not counted)
+
+    @property
+    def shows_answer(self) -> bool:
+        """Whether the answer is part of the text: a NOT YET with an answer, asked again."""
+        return not self.passed and bool(self.answer) and self.attempt > 1
 
     def __str__(self) -> str:
-        return f"PASSED: {self.seen}" if self.passed else f"NOT YET: {self.seen}\nHint: {self.hint}"
+        if self.passed:
+            return f"PASSED: {self.seen}"
+        answer = f"\nAnswer (asked again): {self.answer}" if self.shows_answer else ""
+        return f"NOT YET: {self.seen}\nHint: {self.hint}{answer}"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        """The text exactly (escaped: ``<project>`` stays; pre-wrap: a YAML hint keeps its indent), coloured."""
+        """The text exactly (escaped: ``<project>`` stays; pre-wrap: a YAML answer keeps its indent), coloured."""
         colour, word = ("#1a7f37", "PASSED") if self.passed else ("#9a6700", "NOT YET")
         hint = "" if self.passed else f"\n<b>Hint:</b> {html.escape(self.hint)}"
+        answer = f"\n<b>Answer (asked again):</b> {html.escape(self.answer)}" if self.shows_answer else ""
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;white-space:pre-wrap">'
-                f"<b>{word}</b>: {html.escape(self.seen)}{hint}</div>")
+                f"<b>{word}</b>: {html.escape(self.seen)}{hint}{answer}</div>")
 
 
 def exercise_of(module: str) -> str | None:
@@ -41,10 +62,22 @@ def exercise_of(module: str) -> str | None:
     return short[2:] if prefix == __name__ and short.startswith("ex") and short[2:4].isdigit() else None
 
 
-def verdict(passed: bool, seen: str, hint: str, exercise: str | None = None) -> Verdict:
-    """The answer of a check (``hint`` only when it did not pass), recorded for the instructor's room view
-    (:func:`helpers.records.record_verdict`: never fails, under a second) under ``exercise``, else under the nearest
-    calling check module."""
+def reset_attempts(exercise: str | None = None) -> None:
+    """Forget the NOT YETs counted for ``exercise`` (None: for every exercise): its next NOT YET gives the hint
+    alone again. Tests call it; a learner never needs to."""
+    with _attempts_lock:
+        if exercise is None:
+            _attempts.clear()
+        else:
+            _attempts.pop(exercise, None)
+
+
+def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None, *, answer: str = "") -> Verdict:
+    """The answer of a check, recorded for the instructor's room view (:func:`helpers.records.record_verdict`:
+    never fails, under a second) under ``exercise``, else under the nearest calling check module.
+
+    Not passed: ``hint`` is the idea and where the lesson teaches it; ``answer`` (if any) is what to write, shown
+    from the exercise's second NOT YET with an answer in this process on. Passed: neither, and the count restarts."""
     if exercise is None:
         frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, maybe through a helper
         exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
@@ -52,7 +85,15 @@ def verdict(passed: bool, seen: str, hint: str, exercise: str | None = None) -> 
         from ..records import record_verdict
 
         record_verdict(exercise, passed, seen)
-    return Verdict(passed, seen, "" if passed else hint)
+    key = exercise or ""
+    with _attempts_lock:
+        if passed:
+            _attempts.pop(key, None)
+            return Verdict(True, seen)
+        attempt = 0
+        if answer:
+            attempt = _attempts[key] = _attempts.get(key, 0) + 1
+    return Verdict(False, seen, hint, answer, attempt)
 
 
 def again(before: str = "Then") -> str:

@@ -30,6 +30,11 @@ def _probe(project: Project, timeout: float) -> list[str]:
         probe.remove(force=True, v=True)
 
 
+_DNS = "«4. Service names are DNS names — on the project's network»"
+_CONNECT = f"net.connect(kv, aliases=[\"{ALIAS}\"])"
+_ANSWER = f"{_CONNECT}  (in a compose file: `networks: default: aliases: [{ALIAS}]`)."
+
+
 def check(project: Project, timeout: float = 60) -> Verdict:
     """PASSED when, on the project network, ``cache`` resolves to the ``kv`` Redis and it answers ``PONG``."""
     net = project.network()
@@ -42,17 +47,24 @@ def check(project: Project, timeout: float = 60) -> Verdict:
                       "a container outside the project")
         if holder not in {c.name for c in project.containers(SERVICE)}:
             return verdict(False, f"{on} resolves to {holder}, not to the container of service '{SERVICE}'.",
-                           f"give the name '{ALIAS}' to the Redis container of service '{SERVICE}' (and to no other "
-                           "container on that network).")
+                           f"the name must lead to the Redis of service '{SERVICE}', but another container on the "
+                           f"network answers to '{ALIAS}' (its service name, or an alias). {_DNS} lists the names a "
+                           "container is known by there.",
+                           answer=f"remove the other container that holds the name, and give '{ALIAS}' to kv "
+                           f"alone: {_ANSWER}")
         if holder == ALIAS:  # kv.rename("cache"), or name="cache": the container's own name resolves
             return verdict(False, f"{on} resolves because the kv container itself is now named '{ALIAS}'.",
-                           "a container name is not an alias: Compose names a service's containers itself "
-                           f"(<project>-{SERVICE}-1) and a second copy could not take the same name. Keep the "
-                           f"name and add the alias '{ALIAS}' on the project network (section 4 reads them).")
+                           "a container name is not an alias: it is global to the engine, so a second copy of the "
+                           "project (or the next learner) could not take the same name - «3. Two copies of a "
+                           f"project, one fixed name». Keep the name Compose gives (<project>-{SERVICE}-1), and "
+                           f"find the other kind of name in {_DNS}.",
+                           answer=f"run the exercise cell again (it starts kv under its own name), then {_ANSWER}")
         if "PONG" in replies:
             return verdict(True, f"{on} resolves to {holder}, which answered PONG.", "")
         return verdict(False, f"{on} resolves to {holder}, but PING got {next(r for r in replies if r)}.",
-                       f"the alias must point at the Redis container of service '{SERVICE}', and that must be running.")
+                       f"the name leads to the container of service '{SERVICE}', but its Redis did not answer: is "
+                       "it running (h.state_of(kv))?",
+                       answer=f"run the exercise cell again (it starts kv), then {_ANSWER}")
     kv = newest(project.containers(SERVICE))
     if kv is None:
         return verdict(False, f"{on} does not resolve, and there is no container of service '{SERVICE}'.",
@@ -60,10 +72,12 @@ def check(project: Project, timeout: float = 60) -> Verdict:
     networks = kv.attrs["NetworkSettings"]["Networks"] or {}
     if net.name not in networks:
         return verdict(False, f"{on} does not resolve: {kv.name} is on {', '.join(sorted(networks)) or 'no network'} "
-                       "only.", f"connect it to the project network under the name '{ALIAS}': "
-                       f"net.connect(kv, aliases=[\"{ALIAS}\"])  (in a compose file: networks: default: aliases: "
-                       f"[{ALIAS}]).")
+                       "only.", f"a name resolves only on a network the container is attached to, and only Docker's "
+                       f"DNS on a user-defined network answers it: {_DNS}. A container can join a network under "
+                       "names of its own, and that works on a running container (the SDK's Network.connect, "
+                       "linked in the exercise).", answer=_ANSWER)
     aliases = sorted(a for a in (networks[net.name].get("Aliases") or []) if a != str(kv.id)[:12])
     return verdict(False, f"{on} does not resolve: {kv.name} is there, known as {aliases}.",
-                   f"give it the alias '{ALIAS}': disconnect it (net.disconnect(kv)) and connect it again with "
-                   f"aliases=[\"{ALIAS}\"].")
+                   f"kv is on the project network, but not under the name '{ALIAS}': the extra names (aliases) of "
+                   f"a container on a network are given when it joins that network ({_DNS}).",
+                   answer=f"disconnect it (net.disconnect(kv)) and connect it again with aliases=[\"{ALIAS}\"].")

@@ -25,27 +25,36 @@ def postgres_answers(host: str, port: int, timeout: float = 3.0) -> bool:
         return False
 
 
-def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str] | None:
-    """What is wrong with ``NetworkSettings.Ports`` for the exercise, as (seen, hint); None when it is right."""
+_PORTS = "«4. `ports:` — who can reach the database»"
+_ANSWER = "ports={\"5432/tcp\": (\"127.0.0.1\", ALT_PORT)} (in YAML: \"127.0.0.1:<ALT_PORT>:5432\")."
+
+
+def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str, str] | None:
+    """What is wrong with ``NetworkSettings.Ports`` for the exercise, as (seen, hint, answer); None when it is
+    right."""
     bindings = ports.get(CONTAINER_PORT) or []
     published = sorted(key for key, value in ports.items() if value)
     if published and not bindings:
         return (f"the db publishes {published}, but not {CONTAINER_PORT}.", "the key of ports= is the port inside "
-                "the container, where Postgres listens: '5432/tcp'. The host port goes into the value.")
+                f"the container, where Postgres listens; the host port goes into the value ({_PORTS}).", _ANSWER)
     if not bindings:
-        return ("the db publishes no port: only containers on its network can reach it.", "give up_db a ports= "
-                "argument (it hands it to containers.run): a dict from the container's port '5432/tcp' to a (host "
-                "IP, host port) tuple. In YAML it is one string, \"HOST_IP:HOST_PORT:5432\".")
+        return ("the db publishes no port: only containers on its network can reach it.", f"{_PORTS} publishes "
+                "the db for the host: up_db hands a ports= argument to containers.run, a dict from the container's "
+                "port to where the host listens (an address and a port).", _ANSWER)
     ips = sorted({b.get("HostIp") or "" for b in bindings})
     if ips != ["127.0.0.1"]:
         shown = ", ".join(f"every address ({ip or '0.0.0.0'})" if ip in ("", "0.0.0.0", "::") else ip for ip in ips)
         return (f"{CONTAINER_PORT} is published on {shown}: other machines that can reach yours can try to log in.",
-                "give the host IP in the value of ports=: a tuple ('127.0.0.1', port) instead of a bare port number "
-                "(in YAML: \"127.0.0.1:PORT:5432\" instead of \"PORT:5432\").")
+                f"a binding without an address listens on every interface of the host: \"Why 127.0.0.1?\" at the "
+                f"end of {_PORTS}. The value of ports= can say which address to listen on.",
+                "give the host IP in the value of ports=: a tuple ('127.0.0.1', ALT_PORT) instead of a bare port "
+                "number (in YAML: \"127.0.0.1:PORT:5432\" instead of \"PORT:5432\").")
     host_ports = sorted({str(b.get("HostPort")) for b in bindings})
     if host_ports != [str(port)]:
         return (f"{CONTAINER_PORT} is published on 127.0.0.1, but at host port {', '.join(host_ports)}, "
-                f"not at ALT_PORT ({port}).", "the host port is the second item of the tuple: ('127.0.0.1', ALT_PORT).")
+                f"not at ALT_PORT ({port}).", "the address is right; the host port is the other half of the value, "
+                f"as in the last cell of {_PORTS}.", "the host port is the second item of the tuple: "
+                "('127.0.0.1', ALT_PORT).")
     return None
 
 
@@ -56,7 +65,8 @@ def check(project: Project, port: int) -> Verdict:
         return db
     problem = binding_problem(db.attrs["NetworkSettings"].get("Ports") or {}, port)
     if problem:
-        return verdict(False, *problem)
+        seen, hint, answer = problem
+        return verdict(False, seen, hint, answer=answer)
     if not postgres_answers("127.0.0.1", port):
         return verdict(False, "the binding is right, but nothing answered at 127.0.0.1:ALT_PORT from the host.",
                        "is the db still healthy (h.state_of(db))? Run the exercise cell again, then this check.")

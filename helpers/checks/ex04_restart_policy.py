@@ -16,6 +16,9 @@ from . import Verdict, again, container_of, verdict
 SERVICE = "worker"
 STAY_DOWN_SECONDS = 3.0  # after `docker stop`, a restart would come within ~100 ms; 3 s is plenty
 _RETRY = again("The check crashed and stopped the worker:")
+_TABLE = "«3. The four restart policies, side by side»"
+_ANSWER = ("restart_policy={\"Name\": \"unless-stopped\"} (in a compose file: `restart: unless-stopped`): back "
+           "after a crash and after exit 0, and down after `docker stop`, even across an engine restart.")
 
 
 def outcome(container: Container, before: int, timeout: float = 20) -> str:
@@ -51,17 +54,16 @@ def check(project: Project) -> Verdict:
     steps = (  # what happens to the worker; what was seen and the hint when the engine leaves it down
         (crash, f"after a crash (exit 137) the worker stayed down; its restart policy is {name!r}.",
          f"restart_policy={{'Name': {name!r}}} never restarts anything. Choose a policy that restarts a container "
-         "whose process died, whatever its exit code: one of the policies that brought the crashed container back in "
-         "section 3."),
+         f"whose process died, whatever its exit code: one of those that brought the crashed worker back in {_TABLE}."),
         (end_by_itself, f"it came back after the crash, but not after exiting by itself with code 0 (restart policy "
          f"{name!r}).", "on-failure restarts only non-zero exits (and on-failure:N at most N times). The worker must "
-         "come back whatever its exit code: see the 'exits 0 by itself' column of the table in section 3."),
+         f"come back whatever its exit code: see the 'exits 0 by itself' column of the table in {_TABLE}."),
     )
     for action, seen, hint in steps:
         before = int(worker.attrs.get("RestartCount", 0))
         action(worker)
         if outcome(worker, before) == "stayed down":
-            return verdict(False, seen, hint + _RETRY)
+            return verdict(False, seen, hint + _RETRY, answer=_ANSWER)
         wait.wait_restarted(worker, after=before, timeout=20)
     count = int(worker.attrs.get("RestartCount", 0))
     # `docker stop`, then the engine's events for a few seconds: a restart would be a start event
@@ -79,6 +81,6 @@ def check(project: Project) -> Verdict:
                        "down after `docker stop` - but only until the engine restarts.",
                        "with `always`, a container you stopped by hand starts again when the Docker engine restarts "
                        "(a reboot, a Docker Desktop update). One policy remembers that you stopped it, even then: "
-                       "the last row of the table in section 3." + _RETRY)
+                       f"the last row of the first table in {_TABLE}." + _RETRY, answer=_ANSWER)
     return verdict(True, f"restart policy {name!r}: back after a crash and after exit 0 (RestartCount {count}), "
                    f"still {state_of(worker)['Status']} {STAY_DOWN_SECONDS:.0f} s after `docker stop`.", "")

@@ -17,6 +17,8 @@ WORKING_DIR = "/app/apis"
 LIST_KEY = "collected:klines_socket"
 STARTED = "pushing to " + LIST_KEY  # the collector's first log line: "pid 1 pushing to collected:... (URL) ..."
 _RETRY = again()
+_IMPORTS = "«3. `working_dir: /app/apis` and `PYTHONPATH: /app`»"
+_ADD = "add `PYTHONPATH: /app` under the service's `environment:` (next to REDIS_URL)."
 
 
 def _records_in_db1(project: Project) -> int:
@@ -54,20 +56,23 @@ def check(project: Project, timeout: float = 30) -> Verdict:
         if "No module named 'apis'" in log and pythonpath is None:
             return verdict(False, f"{seen} (working dir {workdir}, no PYTHONPATH).",
                            "`python -m apis.collectors...` searches the working dir /app/apis first, and the "
-                           "package `apis` is that folder itself: Python must search its parent, /app. Add "
-                           "`PYTHONPATH: /app` under the service's `environment:` (next to REDIS_URL)." + _RETRY)
+                           "package `apis` is that folder itself: Python must also search the folder that contains "
+                           f"it. {_IMPORTS} shows where Python looks, and which setting adds a folder." + _RETRY,
+                           answer=_ADD)
         if "No module named 'apis'" in log:
             return verdict(False, f"{seen} (working dir {workdir}, PYTHONPATH={pythonpath}).",
-                           f"PYTHONPATH must name the folder that CONTAINS the package `apis`: /app, not "
-                           f"{pythonpath}." + _RETRY)
+                           "PYTHONPATH must name the folder that CONTAINS the package `apis`, not the package "
+                           f"itself: {_IMPORTS}." + _RETRY, answer=f"`PYTHONPATH: /app`, not {pythonpath}.")
         if "No module named" in log and not venv:
             return verdict(False, f"{seen}: the app's packages are missing (no volume at /app/.venv).",
                            "the bind mount `.:/app` hides the image's /app/.venv, and `python` falls back to the "
-                           "base image's, without the app's packages. Keep `- venv_data:/app/.venv` under "
-                           "`volumes:`, after `- .:/app`." + _RETRY)
+                           "base image's, without the app's packages: «5. `venv_data:/app/.venv`: a named volume on "
+                           "top of the bind mount»." + _RETRY,
+                           answer="keep `- venv_data:/app/.venv` under `volumes:`, after `- .:/app`.")
         return verdict(False, seen + ".", "read the error above (`docker logs` shows the whole log) and compare the "
                        "service with the stack's `klines_socket` in stack/docker-compose.yaml: only PYTHONPATH "
-                       "should be missing." + _RETRY)
+                       "should be missing." + _RETRY,
+                       answer="start again from the exercise cell as committed, and " + _ADD)
     if STARTED not in log:
         return verdict(False, f"{container.name} runs, but did not start collecting within {timeout:.0f} s "
                        f"(last log line: {_last_error(log)}).",
@@ -76,19 +81,22 @@ def check(project: Project, timeout: float = 30) -> Verdict:
     if not url or not url.group(1).endswith("/1"):
         return verdict(False, f"{container.name} runs, but pushes to Redis database "
                        f"{url.group(1).rsplit('/', 1)[-1] if url else '?'} ({url.group(1) if url else 'unknown URL'}), "
-                       "not to database 1.", "the collectors' lists belong in database 1: keep `REDIS_URL: "
-                       "redis://redis:6379/1` under `environment:` (it overrides the REDIS_URL of .env, which is "
-                       "database 0)." + _RETRY)
+                       "not to database 1.", "the collectors' lists belong in database 1, and `.env` says database "
+                       "0: the service's `environment:` must override it, as «2. `env_file:` and `environment:`: "
+                       "which value wins» shows." + _RETRY, answer="keep `REDIS_URL: redis://redis:6379/1` under "
+                       "`environment:`, and add `PYTHONPATH: /app` beside it.")
     if not _records_in_db1(project):
         return verdict(False, f"{container.name} runs, but no record of it is in Redis database 1 ({LIST_KEY}).",
                        "is the project's redis container running? The exercise cell starts it." + _RETRY)
     if workdir != WORKING_DIR:
         return verdict(False, f"{container.name} collects, but from working dir {workdir}, where `apis` is found "
                        "without PYTHONPATH.",
-                       f"keep `working_dir: {WORKING_DIR}` as every app service of the stack has it (manage.py is "
-                       "there), and make `apis` importable with `PYTHONPATH: /app` instead." + _RETRY)
+                       f"every app service of the stack works in {WORKING_DIR} (manage.py is there): {_IMPORTS} says "
+                       "why, and how `apis` is imported from there." + _RETRY,
+                       answer=f"keep `working_dir: {WORKING_DIR}`, and " + _ADD)
     if "/app" not in (pythonpath or "").split(":"):
         return verdict(False, f"{container.name} collects, but its PYTHONPATH is {pythonpath or 'not set'}.",
-                       "set `PYTHONPATH: /app` under `environment:`." + _RETRY)
+                       f"the stack's app services import `apis` through PYTHONPATH: {_IMPORTS}." + _RETRY,
+                       answer=_ADD)
     return verdict(True, f"{container.name} runs in {workdir} with PYTHONPATH={pythonpath}, imported `apis`, and "
                    f"its records arrive in Redis database 1 ({LIST_KEY}).", "")

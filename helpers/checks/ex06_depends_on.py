@@ -9,6 +9,9 @@ from ..timeline import Timeline, word
 from . import Verdict, container_of, verdict
 
 MIGRATION_DONE = "Applying market.0001_initial... OK"  # what `manage.py migrate` prints for the app's table
+_CONDITIONS = "«4. The three conditions, and the real Compose»"
+_ANSWER = ("`condition: service_healthy` under `depends_on: db:` in the SNIPPET: the backend starts once db's "
+           "healthcheck passes.")
 
 
 def order(timeline: Timeline, actions: tuple[str, ...] = ("start", "healthy", "die")) -> list[tuple[str, str]]:
@@ -25,7 +28,8 @@ def check(project: Project, timeline: Timeline) -> Verdict:
         return verdict(False, "db exists but there is no backend container: `up` never started it.",
                        "read the error the exercise cell printed. If `up` waited for db to exit, the condition was "
                        "service_completed_successfully: it is for one-shot jobs that end (like a migrate job), and a "
-                       "database runs until it is stopped. Choose the condition that waits for db's healthcheck.")
+                       f"database runs until it is stopped. The table in {_CONDITIONS} has the condition for a "
+                       "dependency that needs time to get ready.", answer=_ANSWER)
     healthy_at, started_at = timeline.first("db", "healthy"), timeline.first("backend", "start")
     # the three moments the condition is about, the first time each: db start -> backend start -> db healthy
     wanted = {("db", "start"), ("db", "healthy"), ("backend", "start")}
@@ -39,14 +43,17 @@ def check(project: Project, timeline: Timeline) -> Verdict:
         return verdict(False, f"backend started before db was healthy ({steps}).",
                        "`condition: service_started` (which is also what the short form `depends_on: [db]` means) "
                        "waits only until db's container is running. Postgres then needs a few more seconds before it "
-                       "accepts connections, and the backend's migrate does not wait. Choose the condition that "
-                       "waits until db's healthcheck passes, then run the exercise cell again.")
+                       "accepts connections, and the backend's migrate does not wait: «2. Without a health "
+                       f"condition: the backend starts, and fails». The table in {_CONDITIONS} has the condition "
+                       "that waits for more. Then run the exercise cell again.", answer=_ANSWER)
     state, after = state_of(backend), f"backend started after db was healthy ({steps})"
     if state.get("Status") != "running":
         lines = backend.logs(tail=3).decode(errors="replace").strip().splitlines()
         return verdict(False, f"{after}, but it is {summary(state)}.", "read its last log lines: "
                        + (" | ".join(lines[-2:]) or "(none)") + ". The order is right; something else is wrong in "
-                       "the file (the password variable, the command?).")
+                       "the file (the password variable, the command?).",
+                       answer="change only the condition in the SNIPPET; keep the rest of the exercise cell as "
+                       "committed.")
     if health(backend) != "healthy":
         return verdict(False, f"{after}, and is {summary(state)}.",
                        "it is not healthy yet: run this check again in a few seconds.")

@@ -17,6 +17,9 @@ SERVICE = "spare-liquidations"
 COLLECTOR_DB = 1      # the database the collectors write to and the move task reads from
 MONITOR_SECONDS = 5   # a collector pushes once a second: 5 s of MONITOR is plenty to see one push
 _RETRY = again()
+_DATABASES = "«1. One Redis server, numbered databases»"
+_ANSWER = ("\"REDIS_URL\": \"redis://redis:6379/1\" in the `environment` dict of the exercise cell: host `redis`, "
+           "port 6379, database 1.")
 _MONITOR_LINE = re.compile(r'^\d+\.\d+ \[(\d+) ([^\]]+)\] "([^"]+)"(?: "((?:[^"\\]|\\.)*)")?')
 
 
@@ -74,8 +77,9 @@ def check(project: Project) -> Verdict:
     given = f"REDIS_URL={url}" if url else "no REDIS_URL (the collector's default: database 1)"
     if state.get("Status") != "running":
         return verdict(False, f"{SERVICE} is {summary(state)}; its last log line: {_last_line(spare)}",
-                       "the collector must keep running: is the command `python -m apis.collectors.liquidations`?"
-                       + _RETRY)
+                       "the collector must keep running: change only the `environment` dict of the exercise cell, "
+                       "not its command." + _RETRY,
+                       answer="command=[\"python\", \"-m\", \"apis.collectors.liquidations\"], as committed.")
     if running_container(project, "redis") is None:
         return verdict(False, "no Redis container of this project is running.",
                        "run the notebook from section 1 (it starts redis and the collectors), then the exercise.")
@@ -88,19 +92,25 @@ def check(project: Project) -> Verdict:
     if not pushes:
         return verdict(False, f"{given}, but Redis saw no LPUSH from {SERVICE} in {MONITOR_SECONDS} s. "
                        f"Its last log line: {_last_line(spare)}",
-                       "in redis://HOST:PORT/DB the host must be the service name `redis` (Docker's DNS on the "
-                       "project network resolves it) and the port 6379." + _RETRY)
+                       "in redis://HOST:PORT/DB the host is a name Docker's DNS resolves on the project network, "
+                       f"and the port is the one Redis listens on: {_DATABASES} takes the stack's URLs apart."
+                       + _RETRY, answer=_ANSWER)
     db, key = pushes[0].db, pushes[0].key
+    if db == 0 and url and not re.search(r"/\d+$", url):
+        return verdict(False, f"{given}: its LPUSH {key} goes to database 0, Celery's database. The move task "
+                       f"reads database {COLLECTOR_DB} and never sees these records.",
+                       "the URL wins over the file's, but it names no database, and a URL without a number after "
+                       f"the last `/` is database 0: {_DATABASES}." + _RETRY, answer=_ANSWER)
     if db == 0:
         return verdict(False, f"{given}: its LPUSH {key} goes to database 0, Celery's database. The move task "
                        f"reads database {COLLECTOR_DB} and never sees these records.",
-                       "that value comes from the env file (the stack's .env sets REDIS_URL for Celery). Put "
-                       "REDIS_URL into the `environment` dict of the exercise cell: it is merged after the file, so "
-                       "it wins, as Compose's `environment:` wins over `env_file:`. The number after the last `/` "
-                       "is the database." + _RETRY)
+                       "that value comes from the env file (the stack's .env sets REDIS_URL for Celery). An entry "
+                       "of the `environment` dict is merged after the file, so it wins, as Compose's `environment:` "
+                       f"wins over `env_file:`. {_DATABASES} shows how the collectors override it, and the number "
+                       "after the last `/` of the URL is the database." + _RETRY, answer=_ANSWER)
     if db != COLLECTOR_DB:
         return verdict(False, f"{given}: its LPUSH {key} goes to database {db}, which nobody reads.",
-                       f"the collectors and the move task share database {COLLECTOR_DB}: the number after the last "
-                       "`/` of REDIS_URL." + _RETRY)
+                       "the collectors and the move task share one database: the table in "
+                       f"{_DATABASES}, and the number after the last `/` of REDIS_URL." + _RETRY, answer=_ANSWER)
     return verdict(True, f"{given}: its LPUSH {key} goes to database {db}, with the other collectors' records, "
                    "where the move task collects them.", "")

@@ -19,6 +19,8 @@ DEFAULT_STOP_TIMEOUT = 10     # what `docker stop` waits when the container has 
 DEFAULT_UPDATE_SECONDS = 5.0  # settings.TG_UPDATE_SECONDS when the environment does not set it
 LONGEST_SENSIBLE = 60         # a grace period above this holds up every stop and deploy for a hung bot
 _RETRY = again("The check stopped the bot:")
+_HOW_LONG = "«4. `docker stop -t`: the grace period of one stop»"  # it ends with "How long should it be?"
+MARGIN = 3  # seconds above one update that the answer suggests (the solution's 15 s for 12 s updates)
 
 
 def push_update(redis: Container, update_id: int, text: str = "hello") -> int:
@@ -80,32 +82,37 @@ def check(project: Project, timeout: float = 60) -> Verdict:
                if grace is None else f"stop_grace_period {grace} s (Config.StopTimeout {grace})")
     result = stop_during_update(tg, redis, 90000 + secrets.randbelow(10000), timeout=timeout)
     above, clean = f"Choose a grace period above {n:g} s.", result.exit_code == 0 and result.finished
+    answer = (f"`stop_grace_period: {int(n) + MARGIN}s` in the service: one update ({n:g} s) plus a margin for "
+              f"the bot to record its progress and exit (anything from a few seconds above {n:g} s to "
+              f"{LONGEST_SENSIBLE} s passes).")
     if clean and waited > LONGEST_SENSIBLE:
         return verdict(False, f"{setting}: the bot finished its {n:g} s update and exited 0, but the grace period "
                        f"is {waited} s.", "It works, but the grace period is also how long a bot that hangs holds "
-                       "up `docker compose stop`, `down` and every deploy before it is killed. A few seconds above "
-                       f"one update ({n:g} s) is enough: keep it at most {LONGEST_SENSIBLE} s." + _RETRY)
+                       "up `docker compose stop`, `down` and every deploy before it is killed: how long it should "
+                       f"be is at the end of {_HOW_LONG}. Keep it at most {LONGEST_SENSIBLE} s." + _RETRY,
+                       answer=answer)
     if clean and waited <= n:
         return verdict(False, f"{setting}: this time the bot finished its update and exited 0, but the grace "
                        f"period is not longer than one update ({n:g} s).", "It was a near thing: SIGTERM came a "
                        "moment after the update started. Had it come at the very start, the bot would have needed "
-                       f"the full {n:g} s and a moment to exit. {above}" + _RETRY)
+                       f"the full {n:g} s and a moment to exit. {above}" + _RETRY, answer=answer)
     if clean:
         return verdict(True, f"{setting}, updates of {n:g} s: SIGTERM came during an update, the bot finished it "
                        "('update ... done') and exited 0 before the grace period ran out.", "")
     if result.exit_code == 137:
         if grace is None:
             hint = (f"Without stop_grace_period the engine waits {DEFAULT_STOP_TIMEOUT} s, less than one update "
-                    f"({n:g} s). Add stop_grace_period to the service, long enough for the bot to finish a whole "
-                    "update after SIGTERM.")
+                    f"({n:g} s): «1. The bot, and how it stops» has the three steps of `docker stop`, and the key "
+                    "that sets the second.")
         elif waited <= n:
             hint = (f"{waited} s is not more than one update ({n:g} s). SIGTERM can come right after an update "
-                    f"started; the bot then needs up to {n:g} s, and a moment to exit. {above}")
+                    f"started; the bot then needs up to {n:g} s, and a moment to exit, as «3. The same with 2 s: "
+                    f"SIGKILL» showed. {above}")
         else:
             hint = (f"{waited} s is only just above one update ({n:g} s): the bot also needs a moment to record "
-                    "its progress and exit. Leave a few seconds of margin.")
+                    f"its progress and exit. Leave a margin: the end of {_HOW_LONG} says how much.")
         return verdict(False, f"{setting}: SIGTERM came just after a {n:g} s update started; {waited} s later the "
-                       "engine sent SIGKILL: exit 137, no 'done' line.", hint + _RETRY)
+                       "engine sent SIGKILL: exit 137, no 'done' line.", hint + _RETRY, answer=answer)
     return verdict(False, f"{setting}: after docker stop the bot exited with code {result.exit_code}; it logged: "
                    f"{' | '.join(result.lines) or 'nothing about the update'}.",
                    "read `docker logs` of the bot: did it start at all?" + _RETRY)

@@ -18,19 +18,21 @@ SERVICE = "celery-beat"
 VOLUME = "celerybeat_data"
 TARGET = "/data"
 _KEEP = f"keep the service's `- {VOLUME}:{TARGET}`"
-_TOP_LEVEL = (f"add a top-level `volumes:` key - at the very start of a line, level with `services:` - and below it, "
-              f"indented, `  {VOLUME}:` (nothing after the colon: the defaults give a local volume that Compose "
-              f"names <project>_{VOLUME}).")
+_DECLARED = "«1. Named volumes are declared at the top level»"
+_TOP_LEVEL = ("Compose creates and mounts only the named volumes the file declares, under a top-level `volumes:` "
+              f"key (level with `services:`), and the names must match exactly: {_DECLARED}.")
+_ANSWER = (f"the file ends with these two lines, `volumes:` at the very start of its line and the volume's name "
+           f"indented below it (and no other line starts with `volumes:`):\nvolumes:\n  {VOLUME}:\n(nothing after "
+           f"the colon: the defaults give a local volume that Compose names <project>_{VOLUME}).")
 _REFUSALS = (  # (what Compose says, the hint for that slip)
-    (rf"undefined volume {VOLUME}", "Compose mounts only the named volumes the file declares, and the names must "
-     "match exactly: " + _TOP_LEVEL),
+    (rf"undefined volume {VOLUME}", _TOP_LEVEL),
     (r"already defined", "a key appears twice in one mapping - typically a second `volumes:` inside the service. "
-     "The declaration is a separate, top-level key: " + _TOP_LEVEL),
+     "The declaration is a separate key, at the top level: " + _DECLARED + "."),
     (r"services\.volumes\b|service \"volumes\"", "`volumes:` is indented under `services:`, so Compose reads it as "
      "a service named `volumes`. The declaration belongs to the top level: start `volumes:` at the very beginning "
-     f"of its line (no spaces before it), then `  {VOLUME}:` below it."),
+     f"of its line (no spaces before it), as in {_DECLARED}."),
     (r"(^|: )volumes must be a mapping", f"`{VOLUME}:` is a top-level key of its own, beside an empty `volumes:`: "
-     f"indent it under `volumes:` (two spaces: `  {VOLUME}:`), so it is an entry of the declaration."),
+     f"it must be an entry of the declaration, indented under `volumes:` ({_DECLARED})."),
 )
 
 
@@ -46,12 +48,13 @@ def _created(name: str, path: Path) -> Verdict:
                                                                 f"{naming.SERVICE_LABEL}={SERVICE}"]})
     mounts = [m for c in found for m in c.attrs.get("Mounts", []) if m.get("Destination") == TARGET]
     if not mounts or mounts[0].get("Type") != "volume":
-        return verdict(False, f"Compose created `{SERVICE}`, but nothing is mounted at {TARGET}.", _KEEP + ".")
+        return verdict(False, f"Compose created `{SERVICE}`, but nothing is mounted at {TARGET}.",
+                       f"the beat schedule must live on the volume: {_KEEP}.", answer=_ANSWER)
     volume = engine.volumes.get(mounts[0]["Name"])
     labels = volume.attrs.get("Labels") or {}
     if labels.get(naming.VOLUME_LABEL) != VOLUME or labels.get(naming.PROJECT_LABEL) != name:
         return verdict(False, f"{TARGET} is the volume {volume.name}, which Compose did not create for `{VOLUME}` of "
-                       "this project.", "declare the volume in the file: " + _TOP_LEVEL)
+                       "this project.", _TOP_LEVEL, answer=_ANSWER)
     return verdict(True, f"Compose accepted the file and created the volume {volume.name} (labels: project {name}, "
                    f"volume {VOLUME}), mounted at {TARGET} in {found[0].name}.", "")
 
@@ -67,26 +70,29 @@ def check(path: str | Path, project: Project | str) -> Verdict:
     except ComposeError as err:
         hint = next((h for pattern, h in _REFUSALS if re.search(pattern, err.message)), None)
         return verdict(False, f"Compose refuses the file: {err.message.split(': ', 1)[-1]}",
-                       hint or compose_file.hint_for(err.message))
+                       hint or compose_file.hint_for(err.message), answer=_ANSWER)
     spec = (model.get("services") or {}).get(SERVICE)
     mount = next((m for m in (spec or {}).get("volumes") or [] if m["target"].rstrip("/") == TARGET), None)
     if spec is None:
         return verdict(False, f"the file has no service `{SERVICE}` under `services:`.",
-                       "run the exercise cell again to get the original file back, then add only the declaration.")
+                       "run the exercise cell again to get the original file back, then add only the declaration.",
+                       answer=_ANSWER)
     if mount is None:
         return verdict(False, f"`{SERVICE}` no longer mounts anything at {TARGET}.", f"{_KEEP}: the beat schedule "
-                       "must live on the volume. Fix the file by declaring the volume, not by removing its use.")
+                       "must live on the volume. Fix the file by declaring the volume, not by removing its use.",
+                       answer=_ANSWER)
     if mount["type"] == "bind":
         return verdict(False, f"{TARGET} is now a bind mount of a host folder, not a named volume.",
-                       f"a source that starts with . / or ~ is a host path. Keep `{VOLUME}:{TARGET}` as it was "
-                       "and declare the volume at the top level instead: " + _TOP_LEVEL)
+                       f"a source that starts with . / or ~ is a host path, not a volume's name ({_DECLARED}). Keep "
+                       f"`{VOLUME}:{TARGET}` as it was and declare the volume instead.", answer=_ANSWER)
     if mount.get("source") != VOLUME:
         return verdict(False, f"{TARGET} now uses the volume `{mount.get('source') or '(anonymous)'}`, not "
-                       f"`{VOLUME}`.", f"{_KEEP} as it was; only add the declaration.")
+                       f"`{VOLUME}`.", f"{_KEEP} as it was; only add the declaration ({_DECLARED}).", answer=_ANSWER)
     if (model.get("volumes") or {}).get(VOLUME, {}).get("external"):
         return verdict(False, f"`{VOLUME}` is declared `external: true`.",
                        "external means: the volume was made outside this project, Compose must neither create "
-                       f"nor delete it (and fails when it does not exist). Leave the declaration empty: `  {VOLUME}:`.")
+                       "nor delete it (and fails when it does not exist): the note under the fix in "
+                       f"{_DECLARED}.", answer=f"leave the declaration empty: `  {VOLUME}:`, nothing below it.")
     try:
         return _created(name, path)
     finally:

@@ -1,14 +1,21 @@
-"""Engine tests: the app image must exist (a notebook builds it for learners; here it is built if missing)."""
+"""Engine tests: the learner's app image must exist (a notebook builds it for learners; here it is built if missing,
+before each test: ``clean_course``, which some tests call, removes the learner's tag)."""
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def app_image() -> str:
+    from docker.errors import ImageNotFound
+
+    import helpers as h
     from helpers import stack
 
-    return stack.build_app_image(progress=lambda _msg: None)
+    try:
+        return str(h.client().images.get(stack.app_image()).id)
+    except ImageNotFound:
+        return stack.build_app_image(progress=lambda _msg: None)
 
 
 @pytest.fixture

@@ -116,5 +116,5 @@ def stack_cache_from(client, tag: str) -> list[str]:
 
 def test_check_lists_every_image_the_course_needs(client):
     lines = bundle.check(client)
-    assert [line.ref for line in lines] == ["postgres:17", "redis:8", "python:3.13-slim", stack.APP_IMAGE]
+    assert [line.ref for line in lines] == ["postgres:17", "redis:8", "python:3.13-slim", stack.app_image()]
     assert all(line.ok for line in lines), [str(line) for line in lines]

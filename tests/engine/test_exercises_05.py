@@ -1,8 +1,9 @@
 """The exercise of 05_backend, checked on a real engine.
 
-The exercise cell (tag ``exercise``) is run exactly as committed: the check must say NOT YET with its hint. Then
-the first Python block of ``solutions/05_backend.md``: the check must say PASSED. Near misses (the table in the
-solution) must each get their own hint. Each test uses a project of its own and removes it at the end.
+The exercise cell (tag ``exercise``) is run exactly as committed: the check must say NOT YET with a hint that points
+at the lesson (the answer kept for a second NOT YET). Then the first Python block of ``solutions/05_backend.md``:
+the check must say PASSED. Near misses (the table in the solution) must each get their own hint and answer. Each
+test uses a project of its own and removes it at the end.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from exercise_sources import cell_defining, exercise_cell, solution_code
+from exercise_sources import cell_defining, exercise_cell, first_attempt, solution_code  # noqa: F401 - autouse
 
 import helpers as h
 from helpers import stack
@@ -56,7 +57,9 @@ def test_05_exercise_then_solution(project):
     assert not before.passed, str(before)
     assert "exited with code 1" in before.seen and "No module named 'apis'" in before.seen
     assert "no PYTHONPATH" in before.seen
-    assert "Add `PYTHONPATH: /app` under the service's `environment:`" in before.hint
+    assert "«3. `working_dir: /app/apis` and `PYTHONPATH: /app`»" in before.hint
+    assert "add `PYTHONPATH: /app` under the service's `environment:`" in before.answer
+    assert "under the service's `environment:`" not in before.hint and "Answer" not in str(before)
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
     exec(solution_code("05_backend.md"), scope)  # noqa: S102 - the committed solution
@@ -82,16 +85,20 @@ def shared():
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "seen", "hint"),
+    ("old", "new", "seen", "hint", "answer"),
     [
-        ("PYTHONPATH: /app\n", "PYTHONPATH: /app/apis\n", "PYTHONPATH=/app/apis", "CONTAINS the package `apis`"),
-        ("working_dir: /app/apis\n", "working_dir: /app\n", "from working dir /app, where", "keep `working_dir"),
-        ("    - venv_data:/app/.venv\n", "", "the app's packages are missing", "hides the image's /app/.venv"),
+        ("PYTHONPATH: /app\n", "PYTHONPATH: /app/apis\n", "PYTHONPATH=/app/apis", "CONTAINS the package `apis`",
+         "`PYTHONPATH: /app`, not /app/apis"),
+        ("working_dir: /app/apis\n", "working_dir: /app\n", "from working dir /app, where",
+         "every app service of the stack works in /app/apis", "keep `working_dir: /app/apis`"),
+        ("    - venv_data:/app/.venv\n", "", "the app's packages are missing", "hides the image's /app/.venv",
+         "keep `- venv_data:/app/.venv`"),
         ("REDIS_URL: redis://redis:6379/1\n", "DJANGO_DEBUG: '1'\n", "pushes to Redis database 0",
-         "keep `REDIS_URL: redis://redis:6379/1`"),
+         "`.env` says database 0", "keep `REDIS_URL: redis://redis:6379/1`"),
     ],
+    ids=["pythonpath-apis", "working-dir-app", "no-venv", "no-redis-url"],
 )
-def test_05_near_misses(shared, old, new, seen, hint):
+def test_05_near_misses(shared, old, new, seen, hint, answer):
     service = _fixed_service()
     assert old in service
     exercise = with_service(lesson_compose(shared), service.replace(old, new))
@@ -99,7 +106,8 @@ def test_05_near_misses(shared, old, new, seen, hint):
     up(exercise, shared.name, services=["klines_socket"], build=False, progress=lambda _: None, timeout=TIMEOUT)
     result = ex05_pythonpath.check(shared, timeout=TIMEOUT)
     assert not result.passed, str(result)
-    assert seen in result.seen and hint in result.hint, str(result)
+    assert seen in result.seen and hint in result.hint and answer in result.answer, str(result)
+    assert answer not in result.hint
 
 
 def test_05_snippet_errors_are_explained(project):

@@ -1,6 +1,7 @@
 """The exercise of 07_collectors_and_celery, checked on a real engine.
 
-The exercise cell (tag ``exercise``) is run exactly as committed: the check must say NOT YET with its hint. Then
+The exercise cell (tag ``exercise``) is run exactly as committed: the check must say NOT YET with a hint that
+points at the lesson (its answer kept for a second NOT YET). Then
 the Python block of ``solutions/07_collectors_and_celery.md``: the check must say PASSED. The near misses of the
 solution's table each get their own answer. The check needs only the project's Redis (service ``redis``) and the
 spare collector, so that is all these tests start.
@@ -11,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from exercise_sources import exercise_cell, solution_code
+from exercise_sources import exercise_cell, first_attempt, solution_code  # noqa: F401 - autouse fixture
 
 import helpers as h
 from helpers import stack
@@ -60,7 +61,9 @@ def test_07_exercise_then_solution(project):
     assert not before.passed, str(before)
     assert before.seen == ("REDIS_URL=redis://redis:6379/0: its LPUSH collected:liquidations goes to database 0, "
                            "Celery's database. The move task reads database 1 and never sees these records.")
-    assert "Put REDIS_URL into the `environment` dict" in before.hint and "wins over `env_file:`" in before.hint
+    assert "comes from the env file" in before.hint and "wins over `env_file:`" in before.hint
+    assert "«1. One Redis server, numbered databases»" in before.hint and "redis://redis:6379/1" not in before.hint
+    assert '"REDIS_URL": "redis://redis:6379/1" in the `environment` dict' in before.answer
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)
 
     run(solution_code("07_collectors_and_celery.md"), project)
@@ -74,25 +77,27 @@ def test_07_exercise_then_solution(project):
 @pytest.mark.parametrize(
     ("environment", "seen", "hint"),
     [
-        ('{"REDIS_URL": "redis://redis:6379"}', "goes to database 0, Celery's database", "number after the last"),
-        ('{"REDIS_URL": "redis://redis:6379/3"}', "goes to database 3, which nobody reads", "share database 1"),
+        ('{"REDIS_URL": "redis://redis:6379"}', "goes to database 0, Celery's database", "names no database"),
+        ('{"REDIS_URL": "redis://redis:6379/3"}', "goes to database 3, which nobody reads", "share one database"),
         ('{"REDIS_URL": "redis://localhost:6379/1"}', "Redis saw no LPUSH from spare-liquidations",
-         "must be the service name `redis`"),
+         "a name Docker's DNS resolves"),
     ],
+    ids=["no-number", "database-3", "localhost"],
 )
 def test_07_near_misses(project, environment, seen, hint):
     run(with_environment(exercise_cell("07_collectors_and_celery.ipynb"), environment), project)
     result = ex07_redis_url.check(project)
     assert not result.passed, str(result)
     assert seen in result.seen and hint in result.hint, str(result)
+    assert "«1. One Redis server, numbered databases»" in result.hint and "redis://redis:6379/1" in result.answer
 
 
 def test_07_a_spare_that_exited_is_reported(project):
-    spare = project.run(ex07_redis_url.SERVICE, stack.APP_IMAGE, command=["python", "-c", "print('bye')"])
+    spare = project.run(ex07_redis_url.SERVICE, stack.app_image(), command=["python", "-c", "print('bye')"])
     h.wait_exited(spare, timeout=TIMEOUT)
     result = ex07_redis_url.check(project)
     assert not result.passed and "exited, exit code 0" in result.seen and "bye" in result.seen, str(result)
-    assert "must keep running" in result.hint
+    assert "must keep running" in result.hint and "apis.collectors.liquidations" in result.answer
 
 
 def test_07_no_redis_is_reported(project):

@@ -1,7 +1,8 @@
 """The exercise of notebook 09 (declare the volume), checked against real Compose and a real engine.
 
-The exercise cell as committed (cell tag ``exercise``) must get NOT YET with the hint to declare the volume at the
-top level; the usual slips get their own hint; the first Python block of ``solutions/09_whole_file.md`` must get
+The exercise cell as committed (cell tag ``exercise``) must get NOT YET with a hint that points at the lesson's
+top-level declaration, and the two lines to add as its answer (shown from a second NOT YET on); the usual slips
+get their own hint; the first Python block of ``solutions/09_whole_file.md`` must get
 PASSED. The check lets Compose create the service and removes it again: nothing of the project may be left.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from exercise_sources import exercise_cell, solution_code
+from exercise_sources import exercise_cell, first_attempt, solution_code  # noqa: F401 - autouse fixture
 
 import helpers as h
 from helpers.checks import ex09_volume_declaration
@@ -17,10 +18,6 @@ from helpers.checks import ex09_volume_declaration
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-
-
 
 
 @pytest.fixture
@@ -47,7 +44,8 @@ def test_untouched_exercise_is_not_yet(project, tmp_path):
     result = ex09_volume_declaration.check(run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path), project)
     assert not result.passed
     assert "undefined volume celerybeat_data" in result.seen
-    assert "top-level `volumes:`" in result.hint and "`  celerybeat_data:`" in result.hint
+    assert "top-level `volumes:`" in result.hint and "«1. Named volumes are declared at the top level»" in result.hint
+    assert "\nvolumes:\n  celerybeat_data:\n" in result.answer and "celerybeat_data:\n" not in result.hint
 
 
 def test_no_file_yet(project, tmp_path):
@@ -58,7 +56,7 @@ def test_no_file_yet(project, tmp_path):
 @pytest.mark.parametrize("change, expected", [
     (lambda t: t + "  volumes:\n    celerybeat_data:\n", "(no spaces before it)"),
     (lambda t: t + "    volumes:\n      celerybeat_data:\n", "a key appears twice"),
-    (lambda t: t + "volumes:\ncelerybeat_data:\n", "indent it under `volumes:`"),
+    (lambda t: t + "volumes:\ncelerybeat_data:\n", "indented under `volumes:`"),
     (lambda t: t.replace("- celerybeat_data:/data", "- ./celerybeat_data:/data"), "a host path"),
     (lambda t: t + "volumes:\n  celerybeat-data:\n", "the names must match exactly"),
     (lambda t: t + "volumes:\n  celerybeat_data:\n    external: true\n", "external means"),
@@ -68,7 +66,8 @@ def test_slips_get_their_own_hint(project, tmp_path, change, expected):
     path.write_text(change(path.read_text()))
     result = ex09_volume_declaration.check(path, project)
     assert not result.passed
-    assert expected in result.hint
+    assert expected in result.hint and "«1. Named volumes are declared at the top level»" in result.hint
+    assert "celerybeat_data:" in result.answer
     assert left_behind(project) == 0
 
 

@@ -1,4 +1,4 @@
-"""notebooks/10_quick_reference.ipynb: every key of the seed's quick-reference table and every syllabus row is there,
+"""notebooks/11_quick_reference.ipynb: every key of the seed's quick-reference table and every syllabus row is there,
 linked, and every link leads to a notebook (and, for ``#section`` links, a heading) that exists.
 
 Strict on purpose: it fails while a linked notebook or section is missing. Anchors are made the way JupyterLab
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-QUICK_REFERENCE = NOTEBOOKS / "10_quick_reference.ipynb"
+QUICK_REFERENCE = NOTEBOOKS / "11_quick_reference.ipynb"
 
 # The seed's "Quick reference" table (seed/docker-compose-explained.md), in its order.
 SEED_KEYS = ["image", "build", "container_name", "restart", "env_file", "environment", "depends_on", "ports",
@@ -30,8 +30,14 @@ ROWS = {
     18: "07_collectors_and_celery", 19: "07_collectors_and_celery", 20: "07_collectors_and_celery",
     21: "08_bot_grace_period",
     22: "09_whole_file", 23: "09_whole_file", 24: "09_whole_file",
-    25: "10_quick_reference",
+    25: "11_quick_reference",
+    # beyond the seed: what production files add
+    26: "10_beyond_the_seed", 27: "10_beyond_the_seed", 28: "10_beyond_the_seed", 29: "10_beyond_the_seed",
+    30: "10_beyond_the_seed", 31: "10_beyond_the_seed",
 }
+
+# Keys beyond the seed's table (the stack uses the first two; lesson 10 shows them live).
+BEYOND_KEYS = ["pull_policy", "start_period", "start_interval", "secrets", "profiles"]
 
 LINK = re.compile(r"\]\((\d\d_[\w]+\.ipynb)(?:#([^)\s]+))?\)")
 
@@ -60,7 +66,7 @@ def anchors_in(notebook: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
-    assert QUICK_REFERENCE.is_file(), "notebooks/10_quick_reference.ipynb is missing"
+    assert QUICK_REFERENCE.is_file(), "notebooks/11_quick_reference.ipynb is missing"
     return "\n".join(markdown(QUICK_REFERENCE)).splitlines()
 
 
@@ -74,6 +80,13 @@ def test_every_seed_key_has_a_linked_row(lines, key):
     rows = [line for line in lines if line.startswith(f"| `{key}:` |")]
     assert len(rows) == 1, f"the quick-reference table needs exactly one row for `{key}:`"
     assert LINK.search(rows[0]), f"the row of `{key}:` links to no notebook"
+
+
+@pytest.mark.parametrize("key", BEYOND_KEYS)
+def test_every_key_beyond_the_seed_has_a_row_linked_to_lesson_10(lines, key):
+    rows = [line for line in lines if line.startswith(f"| `{key}:` |")]
+    assert len(rows) == 1, f"the quick reference needs exactly one row for `{key}:`"
+    assert "10_beyond_the_seed.ipynb" in [m.group(1) for m in LINK.finditer(rows[0])], rows[0]
 
 
 @pytest.mark.parametrize("number", sorted(ROWS))

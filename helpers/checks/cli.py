@@ -1,0 +1,151 @@
+"""Checks of what the learner did by hand with the Compose CLI in lessons 03-09 (``docker compose up -d db``,
+``stop``, ``start``, ``exec``, ``logs``, ``down``): each reads the live engine, as the exercise checks do, and
+records its verdict under ``NN_cli`` (``03_cli`` for lesson ``03-db``).
+
+Compose labels what it creates with ``com.docker.compose.version`` (the helpers never set it) and
+``com.docker.compose.config-hash``: that is how a check tells a container Compose made from one the helpers made.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from docker.models.containers import Container
+
+from ..containers import newest, state_of, summary
+from ..engine import client
+from ..naming import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
+from ..project import Project
+from . import Verdict, verdict
+
+VERSION_LABEL = "com.docker.compose.version"
+CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
+
+
+def exercise_id(project: Project) -> str:
+    """``"03_cli"`` for the project of lesson ``03-db``."""
+    return f"{project.lesson[:2]}_cli"
+
+
+def _containers(labels: list[str]) -> list[Container]:
+    return client().containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+
+
+def of_service(project: Project, service: str) -> list[Container]:
+    """Every container of ``service`` in ``project``, by Compose's labels only (whoever made it), oldest first."""
+    found = _containers([f"{PROJECT_LABEL}={project.name}", f"{SERVICE_LABEL}={service}"])
+    return sorted(found, key=lambda c: c.attrs.get("Created", ""))
+
+
+def by_compose(container: Container) -> bool:
+    """Whether Compose created ``container`` (it carries the version and config-hash labels Compose sets)."""
+    return VERSION_LABEL in container.labels and CONFIG_HASH_LABEL in container.labels
+
+
+def elsewhere(service: str, project: Project, files: list[Path]) -> list[str]:
+    """The other projects in which Compose made a ``service`` container from one of ``files`` (a wrong ``-p``)."""
+    wanted = {str(Path(f).resolve()) for f in files}
+    names = {c.labels.get(PROJECT_LABEL, "") for c in _containers([f"{SERVICE_LABEL}={service}", VERSION_LABEL])
+             if wanted & set(c.labels.get(CONFIG_FILES_LABEL, "").split(","))}
+    return sorted(names - {project.name, ""})
+
+
+def check_up(project: Project, service: str, files: list[Path], healthy: bool = True) -> Verdict:
+    """After ``docker compose -p PROJECT -f FILE up -d SERVICE``: a container of ``service`` in ``project``, created
+    by Compose, running (and ``healthy``: healthy)."""
+    exercise = exercise_id(project)
+    found = of_service(project, service)
+    made = newest(c for c in found if by_compose(c))
+    if made is None:
+        others = elsewhere(service, project, files)
+        if others:
+            return verdict(False, f"Compose started {service} in project {others[0]}, not in {project.name}.",
+                           f"-p names the project: type `-p {project.name}` as shown, and remove the other one with "
+                           f"`docker compose -p {others[0]} down`.", exercise=exercise)
+        if found:
+            return verdict(False, f"the {service} container of project {project.name} was made by the helpers, not "
+                           f"by Compose (it has no {VERSION_LABEL} label).",
+                           "run the cell with the `docker compose ... up` command, then this check.", exercise=exercise)
+        return verdict(False, f"there is no {service} container in project {project.name}.",
+                       "run the cell with the `docker compose ... up` command, then this check.", exercise=exercise)
+    state = state_of(made)
+    health = (state.get("Health") or {}).get("Status")
+    if state["Status"] != "running" or (healthy and health != "healthy"):
+        return verdict(False, f"Compose's {service} container is {summary(state)}.",
+                       "`docker compose ... up -d --wait` waits until it is healthy; if it never gets there, "
+                       f"`docker compose -p {project.name} logs {service}` says why.", exercise=exercise)
+    return verdict(True, f"{service} in project {project.name} was created by Compose ({VERSION_LABEL}, "
+                   f"config-hash) and is {summary(state)}.", "", exercise=exercise)
+
+
+def check_down(project: Project) -> Verdict:
+    """After ``docker compose -p PROJECT down``: no container and no network of ``project`` is left."""
+    exercise = exercise_id(project)
+    labels = [f"{PROJECT_LABEL}={project.name}"]
+    left = sorted(str(c.name) for c in _containers(labels))
+    nets = sorted(str(n.name) for n in client().networks.list(filters={"label": labels}))
+    volumes = len(client().volumes.list(filters={"label": labels}))
+    if left or nets:
+        return verdict(False, f"project {project.name} still has {len(left)} container(s) and {len(nets)} "
+                       f"network(s): {', '.join(left + nets)}.",
+                       f"run `docker compose -p {project.name} down` (the same -p as `up`), then this check.",
+                       exercise=exercise)
+    return verdict(True, f"no container and no network of project {project.name} is left; volumes kept: "
+                   f"{volumes}.", "", exercise=exercise)
+
+
+def check_stopped(project: Project, service: str, exit_code: int = 0) -> Verdict:
+    """After ``docker compose ... stop SERVICE``: its container exists, is exited, with ``exit_code``."""
+    exercise = exercise_id(project)
+    last = newest(of_service(project, service))
+    if last is None:
+        return verdict(False, f"there is no {service} container in project {project.name}.",
+                       "run the cells above that start it, then the `stop` command.", exercise=exercise)
+    state = state_of(last)
+    if state["Status"] != "exited":
+        return verdict(False, f"{service} is {summary(state)}, not stopped.",
+                       f"run `docker compose -p {project.name} ... stop {service}`, then this check.",
+                       exercise=exercise)
+    if state["ExitCode"] != exit_code:
+        return verdict(False, f"{service} stopped with exit code {state['ExitCode']}, not {exit_code}.",
+                       "137 is a SIGKILL: the grace period ended before the process did.", exercise=exercise)
+    return verdict(True, f"{service} is exited with exit code {exit_code}.", "", exercise=exercise)
+
+
+def check_running(project: Project, service: str, started_before: str | None = None) -> Verdict:
+    """After ``docker compose ... start SERVICE``: its container is running again (``started_before``: the
+    ``State.StartedAt`` it had before, so the start must be a new one)."""
+    exercise = exercise_id(project)
+    last = newest(of_service(project, service))
+    if last is None:
+        return verdict(False, f"there is no {service} container in project {project.name}.",
+                       "run the cells above that create it.", exercise=exercise)
+    state = state_of(last)
+    if state["Status"] != "running":
+        return verdict(False, f"{service} is {summary(state)}.",
+                       f"run `docker compose -p {project.name} start {service}`, then this check.", exercise=exercise)
+    if started_before is not None and state.get("StartedAt") == started_before:
+        return verdict(False, f"{service} runs, but it has not been started again since you looked.",
+                       f"stop it, then run `docker compose -p {project.name} start {service}`.", exercise=exercise)
+    return verdict(True, f"{service} is running again"
+                   + ("" if started_before is None else " (a new State.StartedAt)") + ".", "", exercise=exercise)
+
+
+def check_output(project: Project, done: subprocess.CompletedProcess[str], pattern: str, what: str) -> Verdict:
+    """After a command (``exec``, ``logs``, ``docker logs``): it exited 0 and its output matches ``pattern``
+    (a regular expression; ``what`` says in words what it should have printed)."""
+    exercise = exercise_id(project)
+    text = f"{done.stdout}\n{done.stderr}"   # `docker logs` hands the container's stderr to its own
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [""])[-1]
+        return verdict(False, f"the command failed (exit {done.returncode}): {last}",
+                       f"check the project name (-p {project.name}) and the service name, then run it again.",
+                       exercise=exercise)
+    found = re.search(pattern, text, re.MULTILINE)
+    if found is None:
+        return verdict(False, f"the command exited 0 but did not print {what}.",
+                       "run the cells above first (the container must have got that far), then this one again.",
+                       exercise=exercise)
+    return verdict(True, f"exit 0, and it printed {what}.", "", exercise=exercise)

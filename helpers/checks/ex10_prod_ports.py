@@ -1,0 +1,94 @@
+"""Exercise of ``10_beyond_the_seed``: a production override that publishes no host port of ``db``.
+
+The check writes its own base file (``db`` published on ``127.0.0.1::6379``) beside the learner's override, lets
+Compose merge the two (``docker compose -f base -f override config``), brings the result up and reads the ``db``
+container's published ports; it removes what it started (``down -v``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import naming
+from ..compose_cli import compose
+from ..errors import CourseError
+from ..project import Project
+from . import Verdict, verdict
+
+SERVICE = "db"
+BASE_NAME = "docker-compose.yaml"
+BASE = f"""\
+# Written by the check of exercise 10 (helpers/checks/ex10_prod_ports.py): the base file, as in the lesson.
+services:
+  {SERVICE}:
+    image: redis:8
+    ports:
+      - "127.0.0.1::6379"
+    labels:
+      {naming.COURSE_LABEL}: "true"
+      {naming.LEARNER_LABEL}: "{{learner}}"
+networks:
+  default:
+    labels:
+      {naming.COURSE_LABEL}: "true"
+      {naming.LEARNER_LABEL}: "{{learner}}"
+"""
+_SECTION = "«6. One base file, several environments: overrides and profiles»"
+_ANSWER = f"services:\n  {SERVICE}:\n    ports: !reset []"
+
+
+def _published(name: str) -> list[str] | None:
+    """The host bindings of the project's running ``db`` container (``ip:port``), None if it does not run."""
+    from ..engine import client
+
+    found = client().containers.list(filters={"label": [f"{naming.PROJECT_LABEL}={name}",
+                                                        f"{naming.SERVICE_LABEL}={SERVICE}"]})
+    if not found:
+        return None
+    ports = found[0].attrs["NetworkSettings"].get("Ports") or {}
+    return [f"{b['HostIp']}:{b['HostPort']}" for bindings in ports.values() for b in (bindings or [])]
+
+
+def check(override: str | Path, project: Project | str) -> Verdict:
+    """The override file merged over the base: Compose accepts it, ``db`` keeps its image, and publishes nothing."""
+    override, name = Path(override), project.name if isinstance(project, Project) else project
+    if not override.is_file():
+        return verdict(False, "there is no override file yet.", "run the exercise cell (it writes the file), "
+                       "then this check.")
+    base = override.parent / BASE_NAME
+    base.write_text(BASE.format(learner=naming.learner()))
+    files = [base, override]
+    try:
+        try:
+            merged = json.loads(compose("config", "--format", "json", project=name, files=files).stdout)
+        except CourseError as err:
+            return verdict(False, "Compose refuses the two files: " + err.message.splitlines()[-1],
+                           f"keep the override's shape: `services:`, then `  {SERVICE}:`, then the key to change "
+                           f"below it, indented ({_SECTION}).", answer=_ANSWER)
+        spec = (merged.get("services") or {}).get(SERVICE) or {}
+        if spec.get("image") != "redis:8":
+            return verdict(False, f"after the merge `{SERVICE}` runs {spec.get('image') or 'no image'}, not redis:8.",
+                           "the override changes one key of the service; everything else comes from the base file.",
+                           answer=_ANSWER)
+        ports = spec.get("ports") or []
+        if ports:
+            return verdict(False, f"after the merge `{SERVICE}` still publishes {len(ports)} port(s) on the host.",
+                           "when files are merged, a list like `ports:` is added to, not replaced: an empty list "
+                           "adds nothing, and a new list comes on top of the old one. A YAML tag tells Compose to "
+                           f"empty the key instead ({_SECTION}).", answer=_ANSWER)
+        try:
+            compose("up", "-d", "--wait", "--pull", "never", project=name, files=files, timeout=120)
+        except CourseError as err:
+            return verdict(False, "Compose could not start the merged file: " + err.message.splitlines()[-1],
+                           "read Compose's message; `docker compose config` shows what the merge made.")
+        bindings = _published(name)
+        if bindings is None:
+            return verdict(False, f"`{SERVICE}` is not running after `up`.", "read `docker compose logs db`.")
+        if bindings:
+            return verdict(False, f"the running `{SERVICE}` container is published on the host ({len(bindings)} "
+                           "binding(s)).", f"the merged file must list no `ports:` for `{SERVICE}`.",
+                           answer=_ANSWER)
+        return verdict(True, f"Compose merged the two files, `{SERVICE}` runs redis:8 and publishes no port on the "
+                       "host: only containers on the project's network reach it.", "")
+    finally:
+        compose("down", "-v", "--remove-orphans", project=name, files=files, check=False)

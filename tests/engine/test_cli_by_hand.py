@@ -1,0 +1,98 @@
+"""The checks of the Compose commands typed by hand (helpers/checks/cli.py), against the real Compose CLI.
+
+Each check: the right command -> PASSED; nothing done -> NOT YET with its hint; a near miss (a wrong -p, a
+container the helpers made, a failed exec) -> NOT YET that names what went wrong.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import helpers as h
+from helpers.checks import cli
+from helpers.compose_cli import by_hand, compose, course_labels_file
+
+pytestmark = pytest.mark.engine
+
+FILE = """\
+services:
+  cache:
+    image: redis:8
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 1s
+      timeout: 3s
+      retries: 30
+"""
+
+
+@pytest.fixture
+def lesson(tmp_path: Path):
+    """A project ``zz-cli-<learner>`` (lesson "zz-cli") and its compose files; everything removed at the end."""
+    project = h.Project("zz-cli")
+    (tmp_path / "docker-compose.yaml").write_text(FILE)
+    files = [tmp_path / "docker-compose.yaml", course_labels_file(tmp_path, project.name, ["cache"])]
+    wrong = f"{project.name}-wrong"
+    yield project, files, wrong
+    for name in (project.name, wrong):
+        compose("down", "-v", project=name, files=files, check=False)
+    project.down(volumes=True)
+
+
+def test_up_nothing_done_is_not_yet(lesson):
+    project, files, _ = lesson
+    result = cli.check_up(project, "cache", files)
+    assert not result.passed and "no cache container" in result.seen and "docker compose" in result.hint
+
+
+def test_up_by_hand_passes_and_down_is_seen(lesson):
+    project, files, _ = lesson
+    done = by_hand("up", "-d", "--wait", "cache", project=project.name, files=files)
+    assert done.returncode == 0
+    result = cli.check_up(project, "cache", files)
+    assert result.passed, result
+    assert "created by Compose" in result.seen and "healthy" in result.seen
+    assert not cli.check_down(project).passed                       # it is still up
+    assert [c.name for c in project.containers("cache")]            # the labels file: the lesson's cleanup sees it
+    by_hand("down", project=project.name, files=files)
+    result = cli.check_down(project)
+    assert result.passed and "no container" in result.seen, result
+
+
+def test_up_in_another_project_is_named(lesson):
+    project, files, wrong = lesson
+    by_hand("up", "-d", "cache", project=wrong, files=files)
+    result = cli.check_up(project, "cache", files)
+    assert not result.passed and wrong in result.seen and f"-p {project.name}" in result.hint, result
+
+
+def test_up_made_by_the_helpers_is_not_compose(lesson):
+    project, files, _ = lesson
+    h.wait_running(project.run("cache", "redis:8"))
+    result = cli.check_up(project, "cache", files)
+    assert not result.passed and "made by the helpers" in result.seen, result
+
+
+def test_stop_start_exec_and_output(lesson):
+    project, files, _ = lesson
+    by_hand("up", "-d", "--wait", "cache", project=project.name, files=files)
+    (cache,) = cli.of_service(project, "cache")
+    before = cache.attrs["State"]["StartedAt"]
+    assert not cli.check_running(project, "cache", started_before=before).passed   # not started again yet
+    assert not cli.check_stopped(project, "cache").passed            # running: not yet stopped
+    by_hand("stop", "cache", project=project.name, files=files)
+    result = cli.check_stopped(project, "cache", exit_code=0)
+    assert result.passed, result
+    assert not cli.check_running(project, "cache").passed
+    by_hand("start", "cache", project=project.name, files=files)
+    result = cli.check_running(project, "cache", started_before=before)
+    assert result.passed and "new State.StartedAt" in result.seen, result
+    pong = by_hand("exec", "-T", "cache", "redis-cli", "ping", project=project.name, files=files)
+    assert cli.check_output(project, pong, r"^PONG$", "PONG").passed
+    wrong = by_hand("exec", "-T", "cache", "redis-cli", "echo", "hello", project=project.name, files=files)
+    result = cli.check_output(project, wrong, r"^PONG$", "PONG")
+    assert not result.passed and "did not print PONG" in result.seen, result
+    missing = by_hand("exec", "-T", "nosuch", "true", project=project.name, files=files)
+    result = cli.check_output(project, missing, r"^PONG$", "PONG")
+    assert not result.passed and "failed" in result.seen and project.name in result.hint, result

@@ -1,0 +1,71 @@
+"""The exercise of notebook 10 (a production override without host ports), checked against real Compose.
+
+The exercise cell as committed (``ports: []``) must get NOT YET (lists are merged, the port stays) with a hint that
+names the merge rule; near misses get NOT YET too; the first Python block of ``solutions/10_beyond_the_seed.md``
+must get PASSED. The check starts the merged file and removes it again: nothing of the project may be left.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from exercise_sources import exercise_cell, solution_code
+
+import helpers as h
+from helpers.checks import ex10_prod_ports
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def project():
+    h.use_client(h.client())
+    with h.Project("zz-ex10") as proj:
+        yield proj
+
+
+def run_cell(source: str, work: Path) -> Path:
+    scope = {"work": work}
+    exec(source, scope)  # noqa: S102 - the notebook's own cell
+    return scope["override"]
+
+
+def left_behind(project: h.Project) -> int:
+    label = {"label": f"com.docker.compose.project={project.name}"}
+    engine = h.client()
+    return sum(len(x) for x in (engine.containers.list(all=True, filters=label),
+                                engine.volumes.list(filters=label), engine.networks.list(filters=label)))
+
+
+def test_untouched_exercise_is_not_yet(project, tmp_path):
+    result = ex10_prod_ports.check(run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path), project)
+    assert not result.passed, result
+    assert "still publishes 1 port(s)" in result.seen
+    assert "added to, not replaced" in result.hint
+    assert left_behind(project) == 0
+
+
+def test_no_file_yet(project, tmp_path):
+    result = ex10_prod_ports.check(tmp_path / "nothing.yaml", project)
+    assert not result.passed and "run the exercise cell" in result.hint
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda t: t.replace("ports: []", 'ports: !override ["127.0.0.1::6379"]'), "still publishes 1 port(s)"),
+    (lambda t: t.replace("ports: []", 'ports: ["127.0.0.1::6380"]'), "still publishes 2 port(s)"),
+    (lambda t: t.replace("  db:\n    ports: []", "  db: !reset {}"), "not redis:8"),
+])
+def test_near_misses_are_not_yet(project, tmp_path, change, expected):
+    path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path)
+    path.write_text(change(path.read_text()))
+    result = ex10_prod_ports.check(path, project)
+    assert not result.passed, result
+    assert expected in result.seen
+    assert left_behind(project) == 0
+
+
+def test_solution_passes_and_leaves_nothing(project, tmp_path):
+    result = ex10_prod_ports.check(run_cell(solution_code("10_beyond_the_seed.md"), tmp_path), project)
+    assert result.passed, result
+    assert "publishes no port on the host" in result.seen
+    assert left_behind(project) == 0
