@@ -68,3 +68,21 @@ def changed(source: str, pattern: str, new: str) -> str:
     found = re.findall(pattern, source, re.MULTILINE)
     assert len(found) == 1, f"expected one match of {pattern!r} in the cell, found {len(found)}"
     return re.sub(pattern, lambda _: new, source, flags=re.MULTILINE)
+
+
+def run_cell(source: str, work: Path, result: str) -> Path:
+    """Run an exercise cell (or a solution's code) that writes a compose file into ``work``; return the path it
+    names ``result`` (09's ``exercise``, 10's ``override``)."""
+    scope = {"work": work}
+    exec(source, scope)  # noqa: S102 - the notebook's own cell
+    return scope[result]
+
+
+def left_behind(project) -> int:
+    """How many containers, volumes and networks carry ``project``'s Compose label (a check must leave none)."""
+    import helpers as h
+
+    label = {"label": f"com.docker.compose.project={project.name}"}
+    engine = h.client()
+    return sum(len(x) for x in (engine.containers.list(all=True, filters=label),
+                                engine.volumes.list(filters=label), engine.networks.list(filters=label)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from exercise_sources import exercise_cell, first_attempt, solution_code  # noqa: F401 - autouse fixture
+from exercise_sources import exercise_cell, first_attempt, left_behind, run_cell, solution_code  # noqa: F401 - first_attempt: an autouse fixture
 
 import helpers as h
 from helpers.checks import ex09_volume_declaration
@@ -27,21 +27,9 @@ def project():
         yield proj
 
 
-def run_cell(source: str, work: Path) -> Path:
-    scope = {"work": work}
-    exec(source, scope)  # noqa: S102 - the notebook's own cell
-    return scope["exercise"]
-
-
-def left_behind(project: h.Project) -> int:
-    label = {"label": f"com.docker.compose.project={project.name}"}
-    engine = h.client()
-    return sum(len(x) for x in (engine.containers.list(all=True, filters=label),
-                                engine.volumes.list(filters=label), engine.networks.list(filters=label)))
-
-
 def test_untouched_exercise_is_not_yet(project, tmp_path):
-    result = ex09_volume_declaration.check(run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path), project)
+    path = run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path, "exercise")
+    result = ex09_volume_declaration.check(path, project)
     assert not result.passed
     assert "undefined volume celerybeat_data" in result.seen
     assert "top-level `volumes:`" in result.hint and "«1. Named volumes are declared at the top level»" in result.hint
@@ -62,7 +50,7 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t + "volumes:\n  celerybeat_data:\n    external: true\n", "external means"),
 ])
 def test_slips_get_their_own_hint(project, tmp_path, change, expected):
-    path = run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path)
+    path = run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path, "exercise")
     path.write_text(change(path.read_text()))
     result = ex09_volume_declaration.check(path, project)
     assert not result.passed
@@ -72,7 +60,8 @@ def test_slips_get_their_own_hint(project, tmp_path, change, expected):
 
 
 def test_solution_passes_and_leaves_nothing(project, tmp_path):
-    result = ex09_volume_declaration.check(run_cell(solution_code("09_whole_file.md"), tmp_path), project)
+    path = run_cell(solution_code("09_whole_file.md"), tmp_path, "exercise")
+    result = ex09_volume_declaration.check(path, project)
     assert result.passed, result
     assert f"created the volume {project.name}_celerybeat_data" in result.seen
     assert "mounted at /data" in result.seen

@@ -6,10 +6,8 @@ must get PASSED. The check starts the merged file and removes it again: nothing 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from exercise_sources import exercise_cell, solution_code
+from exercise_sources import exercise_cell, first_attempt, left_behind, run_cell, solution_code  # noqa: F401 - first_attempt: an autouse fixture
 
 import helpers as h
 from helpers.checks import ex10_prod_ports
@@ -24,21 +22,8 @@ def project():
         yield proj
 
 
-def run_cell(source: str, work: Path) -> Path:
-    scope = {"work": work}
-    exec(source, scope)  # noqa: S102 - the notebook's own cell
-    return scope["override"]
-
-
-def left_behind(project: h.Project) -> int:
-    label = {"label": f"com.docker.compose.project={project.name}"}
-    engine = h.client()
-    return sum(len(x) for x in (engine.containers.list(all=True, filters=label),
-                                engine.volumes.list(filters=label), engine.networks.list(filters=label)))
-
-
 def test_untouched_exercise_is_not_yet(project, tmp_path):
-    result = ex10_prod_ports.check(run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path), project)
+    result = ex10_prod_ports.check(run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override"), project)
     assert not result.passed, result
     assert "still publishes 1 port(s)" in result.seen
     assert "added to, not replaced" in result.hint
@@ -56,7 +41,7 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t.replace("  db:\n    ports: []", "  db: !reset {}"), "not redis:8"),
 ])
 def test_near_misses_are_not_yet(project, tmp_path, change, expected):
-    path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path)
+    path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override")
     path.write_text(change(path.read_text()))
     result = ex10_prod_ports.check(path, project)
     assert not result.passed, result
@@ -65,7 +50,7 @@ def test_near_misses_are_not_yet(project, tmp_path, change, expected):
 
 
 def test_solution_passes_and_leaves_nothing(project, tmp_path):
-    result = ex10_prod_ports.check(run_cell(solution_code("10_beyond_the_seed.md"), tmp_path), project)
+    result = ex10_prod_ports.check(run_cell(solution_code("10_beyond_the_seed.md"), tmp_path, "override"), project)
     assert result.passed, result
     assert "publishes no port on the host" in result.seen
     assert left_behind(project) == 0
