@@ -107,7 +107,9 @@ class Dashboard:
                 self._image_labels[image_id] = {}
         return {
             "service": service, "container": c.name, "state": str(state.get("Status", "?")),
-            "health": "—" if health(c) == "none" else health(c), "restarts": int(c.attrs.get("RestartCount", 0)),
+            # an exited container keeps the health of its last probe: it means nothing once the process is gone
+            "health": health(c) if health(c) != "none" and state.get("Status") == "running" else "—",
+            "restarts": int(c.attrs.get("RestartCount", 0)),
             "started_at": started_at(c) if state.get("Status") == "running" else None,
             "ports": ports_text(c.attrs), "image": image,
             # the stand-in FOR this ref only: images derived from a stand-in inherit its labels

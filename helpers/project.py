@@ -62,6 +62,15 @@ def _remove_labelled(labels: list[str], volumes: bool, engine: docker.DockerClie
     return report
 
 
+def check_ports(ports: object) -> None:
+    """Refuse a ``ports=`` that docker-py would fail on deep inside (a list, as a compose file writes it), with a
+    :class:`CourseError` that says what it takes. Call it before removing what a new container replaces."""
+    if ports is not None and not isinstance(ports, dict):
+        raise CourseError(f"ports= must be a dict, not a {type(ports).__name__}: {ports!r}.",
+                          'docker-py maps the container port to the host port: {"5432/tcp": ("127.0.0.1", '
+                          '15432)} is the compose file\'s "127.0.0.1:15432:5432" read from the right.')
+
+
 def down(project: str, volumes: bool = False, engine: docker.DockerClient | None = None) -> CleanupReport:
     """``docker compose down`` of one project, by label; its volumes only with ``volumes=True`` (``down -v``).
     Course records carry no project label: they stay."""
@@ -132,10 +141,7 @@ class Project:
         """``client.containers.run(image, detach=True, **kwargs)`` as Compose runs it: named
         ``<project>-<service>-<number>`` (unless ``name=``), labelled, on the project network with the service name
         as DNS alias."""
-        if kwargs.get("ports") is not None and not isinstance(kwargs["ports"], dict):  # docker-py fails deep inside
-            raise CourseError(f"ports= must be a dict, not a {type(kwargs['ports']).__name__}: {kwargs['ports']!r}.",
-                              'docker-py maps the container port to the host port: {"5432/tcp": ("127.0.0.1", '
-                              '15432)} is the compose file\'s "127.0.0.1:15432:5432" read from the right.')
+        check_ports(kwargs.get("ports"))
         engine = client()
         labels = {**naming.container_labels(self.name, service, number), naming.LESSON_LABEL: self.lesson,
                   **(kwargs.pop("labels", None) or {})}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,13 @@ def learner_environ() -> dict[str, str]:
     from .ports import course_ports
 
     return {**os.environ, **{var: str(port) for var, port in course_ports().items()}, "APP_TAG": learner()}
+
+
+def shell_exports() -> str:
+    """``export APP_TAG=... DB_PORT=... BACKEND_PORT=...``: what :func:`learner_environ` adds, for ``./course lab``
+    to give its terminals, so a ``docker compose`` command a learner types there does what the lesson's cell does."""
+    added = {k: v for k, v in learner_environ().items() if k in ("APP_TAG", "DB_PORT", "BACKEND_PORT")}
+    return "export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(added.items()))
 
 
 def app_image(learner_id: str | None = None) -> str:

@@ -2,9 +2,11 @@
 with a :class:`Verdict`; the exercise id, as the room view shows it, is the module's name without ``ex``.
 
 A NOT YET teaches before it tells. Its ``hint`` names the idea and where the lesson teaches it (a heading of the
-notebook, in «»). Its ``answer`` says what to write, and is shown only when the same exercise gets NOT YET again
-in the same process (the notebook's kernel). A PASSED starts the count over; :func:`reset_attempts` does too. A
-NOT YET that only says to run the exercise cell first has no answer, and is not counted."""
+notebook, in «»). Its ``answer`` says what to write, and is shown only when asked again: when the check finds the
+same wrong state a second time, or at the third NOT YET of the exercise, in the same process (the notebook's
+kernel). So the untouched exercise, then a first wrong change, each get the hint alone. A PASSED starts the count
+over; :func:`reset_attempts` does too. A NOT YET that only says to run the exercise cell first has no answer, and
+is not counted."""
 
 from __future__ import annotations
 
@@ -19,25 +21,27 @@ from docker.models.containers import Container
 from ..containers import newest
 from ..project import Project
 
-_attempts: dict[str, int] = {}  # exercise id -> NOT YETs with an answer since its last PASSED, in this process
+_attempts: dict[str, dict[str, int]] = {}  # exercise id -> {what was seen: NOT YETs} since its last PASSED
+ANSWER_AFTER = 3  # the how-many-th NOT YET of an exercise shows the answer even when each saw something else
 _attempts_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Verdict:
     """The answer of a check: passed or not, what was seen, what to think about (``hint``) and, when asked again
-    (``attempt`` 2 or more), what to write (``answer``)."""
+    (the same ``seen`` again: ``repeat``; or ``attempt`` :data:`ANSWER_AFTER` or more), what to write (``answer``)."""
 
     passed: bool
     seen: str
     hint: str = ""
-    answer: str = ""  # kept from the first attempt on; shown from the second
+    answer: str = ""  # kept from the first attempt on; shown when asked again
     attempt: int = 0  # the how-many-th NOT YET with an answer this is for the exercise (0: not counted)
+    repeat: bool = False  # the exercise's check saw this same wrong state before
 
     @property
     def shows_answer(self) -> bool:
         """Whether the answer is part of the text: a NOT YET with an answer, asked again."""
-        return not self.passed and bool(self.answer) and self.attempt > 1
+        return not self.passed and bool(self.answer) and (self.repeat or self.attempt >= ANSWER_AFTER)
 
     def __str__(self) -> str:
         if self.passed:
@@ -77,7 +81,8 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
     never fails, under a second) under ``exercise``, else under the nearest calling check module.
 
     Not passed: ``hint`` is the idea and where the lesson teaches it; ``answer`` (if any) is what to write, shown
-    from the exercise's second NOT YET with an answer in this process on. Passed: neither, and the count restarts."""
+    when this process's check of the exercise sees the same ``seen`` again, or from its :data:`ANSWER_AFTER`-th NOT
+    YET with an answer on. Passed: neither, and the count restarts."""
     if exercise is None:
         frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, maybe through a helper
         exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
@@ -90,10 +95,13 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
         if passed:
             _attempts.pop(key, None)
             return Verdict(True, seen)
-        attempt = 0
+        attempt, repeat = 0, False
         if answer:
-            attempt = _attempts[key] = _attempts.get(key, 0) + 1
-    return Verdict(False, seen, hint, answer, attempt)
+            tries = _attempts.setdefault(key, {})
+            repeat = seen in tries
+            tries[seen] = tries.get(seen, 0) + 1
+            attempt = sum(tries.values())
+    return Verdict(False, seen, hint, answer, attempt, repeat)
 
 
 def again(before: str = "Then") -> str:

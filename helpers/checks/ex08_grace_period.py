@@ -4,7 +4,6 @@ the update in hand after SIGTERM, judged by one :func:`stop_during_update`. The 
 from __future__ import annotations
 
 import json
-import secrets
 from typing import NamedTuple
 
 from docker.models.containers import Container
@@ -80,7 +79,10 @@ def check(project: Project, timeout: float = 60) -> Verdict:
     waited = DEFAULT_STOP_TIMEOUT if grace is None else int(grace)
     setting = (f"no stop_grace_period (Config.StopTimeout not set: docker stop waits {DEFAULT_STOP_TIMEOUT} s)"
                if grace is None else f"stop_grace_period {grace} s (Config.StopTimeout {grace})")
-    result = stop_during_update(tg, redis, 90000 + secrets.randbelow(10000), timeout=timeout)
+    print(f"handing the bot one update ({n:g} s of work), then `docker stop` while it works: "
+          f"up to {n + waited:g} s ...", flush=True)  # a wait the learner should not sit through in silence
+    started = sum(" started" in line for line in tg.logs().decode(errors="replace").splitlines())
+    result = stop_during_update(tg, redis, 90001 + started, timeout=timeout)  # an id this bot has not had
     above, clean = f"Choose a grace period above {n:g} s.", result.exit_code == 0 and result.finished
     answer = (f"`stop_grace_period: {int(n) + MARGIN}s` in the service: one update ({n:g} s) plus a margin for "
               f"the bot to record its progress and exit (anything from a few seconds above {n:g} s to "

@@ -93,6 +93,13 @@ def check(path: str | Path, project: Project | str) -> Verdict:
                        "external means: the volume was made outside this project, Compose must neither create "
                        "nor delete it (and fails when it does not exist): the note under the fix in "
                        f"{_DECLARED}.", answer=f"leave the declaration empty: `  {VOLUME}:`, nothing below it.")
+    fixed = ((model.get("volumes") or {}).get(VOLUME) or {}).get("name")
+    if fixed and not str(fixed).startswith(f"{name}_"):
+        return verdict(False, f"`{VOLUME}` is declared with `name: {fixed}`: one fixed volume for the whole engine.",
+                       f"a fixed name leaves the project out of the volume's name ({_DECLARED} says what Compose "
+                       "names it): the trap of `container_name` in lesson 02, section 3. Every copy of the project "
+                       "(and every learner on this engine) would share one beat schedule.",
+                       answer=f"leave the declaration empty: `  {VOLUME}:`, nothing below it.")
     try:
         return _created(name, path)
     finally:

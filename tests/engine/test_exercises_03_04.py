@@ -23,6 +23,7 @@ import helpers as h
 from helpers import translate
 from helpers.checks import ex03_db_port, ex04_restart_policy
 from helpers.compose_file import load, parse_env_file
+from helpers.project import check_ports
 
 pytestmark = pytest.mark.engine
 
@@ -52,7 +53,7 @@ def scope03(project03, tmp_path):
     alt, work = _free_port(), tmp_path / project03.name
     work.mkdir()
     scope = {"h": h, "project": project03, "work": work, "TIMEOUT": TIMEOUT, "secrets": secrets,
-             "load": load, "translate": translate, "parse_env_file": parse_env_file,
+             "load": load, "translate": translate, "parse_env_file": parse_env_file, "check_ports": check_ports,
              "DB_PORT": next(p for p in iter(_free_port, None) if p != alt), "ALT_PORT": alt}
     exec(cell_containing("03_db.ipynb", '(work / "docker-compose.yaml").write_text'), scope)  # noqa: S102
     exec(cell_defining("03_db.ipynb", "up_db"), scope)  # noqa: S102 - the notebook's up_db (it also runs it once)
@@ -132,6 +133,16 @@ def test_03_ports_written_as_in_yaml_gets_a_message_not_a_traceback(project03, p
     assert '{"5432/tcp": ("127.0.0.1", 15432)}' in err.value.hint
     assert len(project03.containers()) == before  # nothing was created
 
+
+
+def test_03_up_db_refuses_a_list_before_the_running_db_goes(scope03):
+    """The exercise's likeliest slip (ports as in YAML) leaves the db of the lesson running, so the check still
+    finds it and the learner does not have to start over."""
+    db = scope03["project"].containers("db")[0]
+    with pytest.raises(h.CourseError, match="ports= must be a dict"):
+        scope03["up_db"](ports=["127.0.0.1:5433:5432"])
+    db.reload()
+    assert db.status == "running" and [c.id for c in scope03["project"].containers("db")] == [db.id]
 
 # --- 04_health_and_restart: the worker's restart policy -------------------------------------------------------------
 

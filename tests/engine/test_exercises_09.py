@@ -48,6 +48,7 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t.replace("- celerybeat_data:/data", "- ./celerybeat_data:/data"), "a host path"),
     (lambda t: t + "volumes:\n  celerybeat-data:\n", "the names must match exactly"),
     (lambda t: t + "volumes:\n  celerybeat_data:\n    external: true\n", "external means"),
+    (lambda t: t + "volumes:\n  celerybeat_data:\n    name: celerybeat_data\n", "the trap of `container_name`"),
 ])
 def test_slips_get_their_own_hint(project, tmp_path, change, expected):
     path = run_cell(exercise_cell("09_whole_file.ipynb"), tmp_path, "exercise")

@@ -31,17 +31,25 @@ def test_the_first_not_yet_gives_the_hint_a_repeated_one_adds_the_answer():
     first = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
     assert (first.attempt, first.shows_answer) == (1, False)
     assert str(first) == "NOT YET: no alias\nHint: see «4. Names» above"
-    second = verdict(False, "still no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
-    assert (second.attempt, second.shows_answer) == (2, True)
-    assert str(second) == ("NOT YET: still no alias\nHint: see «4. Names» above\n"
-                           "Answer (asked again): net.connect(...)")
-    assert verdict(False, "x", "h", exercise="zz_one", answer="a").attempt == 3
+    again = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
+    assert (again.attempt, again.repeat, again.shows_answer) == (2, True, True)  # the same state, checked again
+    assert str(again) == ("NOT YET: no alias\nHint: see «4. Names» above\n"
+                          "Answer (asked again): net.connect(...)")
+
+
+def test_the_untouched_exercise_then_a_first_wrong_change_each_get_the_hint_alone():
+    """Run All checks the untouched exercise: that must not use up the learner's hint-only try."""
+    untouched = verdict(False, "no working_dir", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    wrong = verdict(False, "WorkingDir /app/api", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    assert not untouched.shows_answer and not wrong.shows_answer and wrong.attempt == 2
+    third = verdict(False, "WorkingDir /apps", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    assert (third.attempt, third.repeat, third.shows_answer) == (3, False, True)  # a third try: stuck, so answer
 
 
 def test_the_count_is_per_exercise():
     verdict(False, "x", "h", exercise="zz_one", answer="a")
     other = verdict(False, "x", "h", exercise="zz_two", answer="b")
-    assert other.attempt == 1 and not other.shows_answer
+    assert other.attempt == 1 and not other.shows_answer and not other.repeat
     assert verdict(False, "x", "h", exercise="zz_one", answer="a").shows_answer
 
 
