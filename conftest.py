@@ -7,10 +7,20 @@ course records its checks and notebooks made (verdicts, port claims: helpers.rec
 with the course label is left behind, failing the run if anything is. A run of unit tests alone never
 touches the engine. (Two test runs as the same learner on one engine would remove each other's work: give each
 its own COURSE_LEARNER.)
+
+``--replay`` (Binder's mode, no engine needed): the notebooks run against a replay engine serving
+binder/recordings/ (or $COURSE_RECORDINGS) on a socket of its own: ``DOCKER_HOST`` points at it, ``COURSE_REPLAY``
+is set, the real engine is never asked (no cleanup, no snapshot), a notebook without a recording and every
+non-notebook test except the unit tests are skipped, and the replay's banner line is left out of the comparison.
+Streams play ``--replay-speed`` (default $COURSE_REPLAY_SPEED, else 1) times as fast as recorded. A request the
+recordings do not have fails the run (the notebook changed since it was recorded: ``./course record NN``).
 """
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +32,57 @@ TEST_LEARNERS = (os.environ["COURSE_LEARNER"], os.environ["COURSE_LEARNER"] + "2
 # What pytest_collection_finish learns for pytest_sessionfinish, kept in the config's stash
 USES_ENGINE = pytest.StashKey[bool]()
 SNAPSHOT = pytest.StashKey[dict[str, dict[str, str]]]()
+REPLAY = pytest.StashKey[Any]()  # the ReplayEngine of a --replay run
+ROOT = Path(__file__).resolve().parent
+BANNER = r"No Docker engine here: this is a replay of the run recorded on [^\n]*\n"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("course replay")
+    group.addoption("--replay", action="store_true",
+                    help="run the notebooks against a replay of binder/recordings/ (no Docker engine needed)")
+    group.addoption("--replay-speed", type=float, default=float(os.environ.get("COURSE_REPLAY_SPEED") or 1),
+                    help="play the recorded streams this many times as fast (default $COURSE_REPLAY_SPEED or 1)")
+
+
+def recordings_dir() -> Path:
+    return Path(os.environ.get("COURSE_RECORDINGS") or ROOT / "binder" / "recordings")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("replay", False):
+        return
+    from course_replay import ReplayEngine
+
+    engine = ReplayEngine(recordings_dir(), config.getoption("replay_speed"),
+                          names={"learner": os.environ["COURSE_LEARNER"]})
+    engine.start()
+    config.stash[REPLAY] = engine
+    os.environ.pop("DOCKER_CONTEXT", None)
+    os.environ.update(DOCKER_HOST=engine.docker_host, COURSE_REPLAY=str(recordings_dir()))
+    # the banner h.connect() prints under a replay is not in the outputs recorded on the real engine
+    base = config.option.nbval_sanitize_with if hasattr(config.option, "nbval_sanitize_with") else None
+    text = Path(ROOT / base).read_text() if base else ""
+    merged = tempfile.NamedTemporaryFile("w", suffix=".cfg", prefix="replay-sanitize-", delete=False)
+    merged.write(f"{text}\n[the replay's banner]\nregex: {BANNER}\nreplace: \n")
+    merged.close()
+    config.option.nbval_sanitize_with = merged.name
+    config.add_cleanup(lambda: os.unlink(merged.name))
+    config.add_cleanup(engine.stop)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if REPLAY not in config.stash:
+        return
+    have = {p.name.split(".")[0] for p in recordings_dir().glob("*.jsonl.gz")}
+    for item in items:
+        path = Path(str(item.path))
+        if path.suffix == ".ipynb":
+            if path.stem not in have:
+                item.add_marker(pytest.mark.skip(reason=f"no recording of {path.stem} in {recordings_dir()} "
+                                                 f"(./course record {path.stem} makes it)"))
+        elif "/tests/unit/" not in str(path):
+            item.add_marker(pytest.mark.skip(reason="needs a real Docker engine (this run is --replay)"))
 
 
 def _engine():
@@ -35,8 +96,8 @@ def _engine():
 
 def _uses_engine(session: pytest.Session) -> bool:
     """Only a run with engine tests, browser tests or notebooks touches the engine (unit tests alone never do)."""
-    if session.config.option.collectonly:
-        return False
+    if session.config.option.collectonly or REPLAY in session.config.stash:
+        return False  # a replay is no engine: nothing to clean or to snapshot
     return any("/tests/unit/" not in str(item.path) for item in session.items)
 
 
@@ -95,6 +156,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    replay = session.config.stash.get(REPLAY, None)
+    if replay is not None:
+        done = replay.status()
+        print(f"\nreplay: served {done['served']} exchanges from {recordings_dir()}")
+        if done["divergences"]:
+            print(f"FAILED: {len(done['divergences'])} request(s) are not in the recordings:")
+            for line in done["divergences"]:
+                print("  ", line)
+            session.exitstatus = 1
     engine = _engine() if session.config.stash.get(USES_ENGINE, False) else None
     if engine is None:
         return

@@ -5,8 +5,9 @@
   each exchange with its timing, streams chunk by chunk, hijacked connections (exec, attach) byte by byte in
   both directions. Secret values are redacted before anything is written.
 * :func:`replay_engine` (``python -m course_replay serve``): a unix socket that answers from recordings, with the
-  recorded timing (divided by ``speed``). What it matches and how: :mod:`course_replay.replay`. A request that
-  is not in the recording gets one HTTP 500 whose message the SDK, the CLI and Compose show.
+  recorded timing (streams' chunks at their times divided by ``speed``). What it matches and how:
+  :mod:`course_replay.replay`. A request that is not in the recording gets one HTTP 500 whose message the SDK,
+  the CLI and Compose show.
 
 Format: one ``NN_topic.jsonl.gz`` per notebook; line 1 is metadata (``recorded``, ``engine``, ``names``,
 ``clients``...), then one exchange per line in the order the requests arrived. Bodies are text, or

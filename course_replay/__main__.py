@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--listen", required=True)
     serve.add_argument("--recording", required=True, help="a .jsonl.gz, or a folder of them (one per notebook)")
     serve.add_argument("--speed", type=float, default=1.0, help="playback rate: 2 plays streams twice as fast")
+    serve.add_argument("--exit-with", type=int, metavar="PID", help="stop when process PID ends (binder/start)")
     for p in (rec, serve):
         p.add_argument("--name", action="append", default=[], metavar="NAME=VALUE",
                        help="a run-specific value (default: learner=$COURSE_LEARNER, root=the checkout)")
@@ -36,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(metadata(args.recording), indent=2))
         return 0
     names = dict(n.split("=", 1) for n in args.name)
-    service = (RecordingProxy(args.out, args.upstream, args.listen, names, args.secret_file) if args.command == "record"
-               else ReplayEngine(args.recording, args.speed, args.listen, names))
+    try:
+        service = (RecordingProxy(args.out, args.upstream, args.listen, names, args.secret_file)
+                   if args.command == "record" else ReplayEngine(args.recording, args.speed, args.listen, names))
+    except OSError as exc:  # no such recording (or folder without any)
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -48,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
               if args.command == "record" else f"serve: cannot start: {exc}", file=sys.stderr)
         return 1
     print(f"{args.command}: DOCKER_HOST={service.docker_host}", flush=True)
+    if getattr(args, "exit_with", None):
+        threading.Thread(target=_watch, args=(args.exit_with, stop), daemon=True).start()
     stop.wait()
     service.stop()
     if isinstance(service, ReplayEngine):
@@ -56,6 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"wrote {args.out} ({service.meta['exchanges']} exchanges)", file=sys.stderr)
     return 0
+
+
+def _watch(pid: int, stop: threading.Event) -> None:
+    """Set ``stop`` once process ``pid`` is gone."""
+    while not stop.wait(1):
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as f:  # Linux: a zombie (ended, not yet reaped) is gone too
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    stop.set()
+        except ProcessLookupError:
+            stop.set()
+        except OSError:  # it exists, as another user's; or no /proc (macOS)
+            pass
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from .wire import (
     wait_consumed,
 )
 
-SECRET_KEY = rb"[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*"
+SECRET_KEY = rb"(?:[A-Z][A-Z0-9_]*)?(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*"
 SECRET_ENV = re.compile(rb"(?<![A-Za-z0-9_])" + SECRET_KEY + rb"=([^\"'\s\\&,;\]]+)")
 SECRET_URL = re.compile(rb"[a-z][a-z0-9+.-]*://[^:/@\s\"]+:([^@/\s\"]+)@")
 SECRET_HEADERS = {"x-registry-auth", "x-registry-config", "authorization"}
@@ -138,6 +138,7 @@ class RecordingProxy(Service):
                                else [f"{root}/stack/.env", f"{root}/notebooks/_work/*/.env"])
         self.exchanges: list[dict[str, Any]] = []
         self._lock, self._conns, self._t0 = threading.Lock(), 0, time.monotonic()
+        self._t0_ns = time.time_ns()  # the wall clock at _t0: a replay shifts the engine's times by their distance
         self.meta: dict[str, Any] = {}
         self.facts: dict[str, list[Any]] = {}  # values the notebook got from outside the API (course_replay.fact)
 
@@ -145,7 +146,7 @@ class RecordingProxy(Service):
         status, body = call(f"unix://{self.upstream}", "GET", "/version")
         version = json.loads(body)
         recorded = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        self.meta = {"format": "course-replay/1", "recorded": recorded,
+        self.meta = {"format": "course-replay/1", "recorded": recorded, "t0_ns": self._t0_ns,
                      "engine": {"version": version.get("Version"), "api": version.get("ApiVersion"),
                                 "min_api": version.get("MinAPIVersion"), "os": version.get("Os")}}
         super().start()

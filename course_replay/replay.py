@@ -14,6 +14,7 @@ request that matches a used exchange rewinds its recording to there (a notebook 
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -47,6 +48,31 @@ TOKENS = r"<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A
 TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
+# the engine's times in responses (a zero time, 0001-01-01, is left alone): RFC 3339, events' time and timeNano,
+# listings' Created
+WHEN = re.compile(r"(?<![0-9])((?:19[7-9]\d|2\d{3})-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)")
+EPOCH = re.compile(r'("timeNano":)(\d{19})|("(?:time|Created)":)(\d{10})(?![0-9.])')
+
+
+def shift_times(text: str, ns: int) -> str:
+    """``text`` with the engine's times moved by ``ns`` nanoseconds (fractions keep their number of digits)."""
+    def rfc3339(m: re.Match[str]) -> str:
+        zone = dt.timezone.utc
+        if m[3] != "Z":
+            sign = -1 if m[3][0] == "-" else 1
+            zone = dt.timezone(sign * dt.timedelta(hours=int(m[3][1:3]), minutes=int(m[3][4:6])))
+        base = dt.datetime.strptime(m[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=zone)
+        frac = (m[2] or ".")[1:]
+        secs, rest = divmod(int(base.timestamp()) * 10**9 + int(frac.ljust(9, "0") or 0) + ns, 10**9)
+        new = dt.datetime.fromtimestamp(secs, zone).strftime("%Y-%m-%dT%H:%M:%S")
+        return new + (f".{rest:09d}"[:len(frac) + 1] if frac else "") + m[3]
+
+    def epoch(m: re.Match[str]) -> str:
+        if m[1]:
+            return f"{m[1]}{int(m[2]) + ns}"
+        return f"{m[3]}{int(m[4]) + round(ns / 1e9)}"
+
+    return EPOCH.sub(epoch, WHEN.sub(rfc3339, text))
 
 
 def _canon(text: str) -> str:
@@ -91,19 +117,51 @@ class Recording:
             self.declare(k, v)
         self.learned: dict[str, str] = {}  # this run's value -> the recording's
         self.facts_used: dict[str, int] = {}
+        # when the recorded run started (wall clock, ns), and how far this replay moves the engine's times: set when
+        # the first exchange is served (and again on a rewind), so the times in responses read as this run's
+        self.t0_ns: int = self.meta.get("t0_ns") or int(
+            dt.datetime.fromisoformat(self.meta.get("recorded", "1970-01-01T00:00:00+00:00")).timestamp() * 10**9)
+        self.shift_ns: int | None = None
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
         self.templates: dict[str, list[tuple[int, str, re.Pattern[str], dict[str, str]]]] = {}
+        # A token is the engine's once a response had it before the request was sent: a stream's later chunks
+        # (an events stream opened first) do not make a token the client sends meanwhile (a config hash) the engine's
+        said = sorted(self._said(), key=lambda item: item[0])
         engine_ids: set[str] = set()
+        n = 0
         for i, (e, key) in enumerate(zip(self.ex, self.keys, strict=True)):
+            while n < len(said) and said[n][0] < e.get("t", float("inf")):
+                engine_ids.update(said[n][1])
+                n += 1
             self.by_key.setdefault(key, []).append(i)
             tpl = self._template(key, engine_ids)
             if tpl:
                 self.templates.setdefault(e["method"], []).append((i, *tpl))
-            out = json.dumps([e.get("body"), e.get("chunks"), e.get("tunnel")])
-            engine_ids.update(m for m in TOKEN.findall(out) if not m.startswith("<") and m != self.learner)
-            engine_ids.update(m[:12] for m in list(engine_ids))
+            if "t" not in e:  # an older recording without request times: in request order
+                engine_ids.update(self._tokens([e.get("body"), e.get("chunks"), e.get("tunnel")]))
+
+    def _tokens(self, stored: Any) -> set[str]:
+        found = {m for m in TOKEN.findall(json.dumps(stored)) if not m.startswith("<") and m != self.learner}
+        return found | {m[:12] for m in found}
+
+    def _said(self) -> list[tuple[float, set[str]]]:
+        """When each response part arrived (seconds from the recording's start) and the tokens it held."""
+        out: list[tuple[float, set[str]]] = []
+        for e in self.ex:
+            if "t" not in e:
+                continue
+            at = e["t"] + e.get("lat", 0)
+            if e.get("body") is not None:
+                out.append((at, self._tokens(e["body"])))
+            for t, item in e.get("chunks") or []:
+                out.append((at + t, self._tokens(item)))
+            for t, direction, item in e.get("tunnel") or []:
+                if direction == "s":
+                    out.append((at + t, self._tokens(item)))
+            out.append((at, self._tokens([h for h in e.get("headers", [])])))
+        return [(t, tokens) for t, tokens in out if tokens]
 
     def declare(self, name: str, live: str) -> None:
         recorded = self.meta.get("names", {}).get(name)
@@ -136,9 +194,11 @@ class Recording:
         return key
 
     def to_live(self, data: bytes) -> bytes:
-        if not (self.learned or self.names):
+        if not (self.learned or self.names or self.shift_ns):
             return data
         text = data.decode("utf-8", "surrogateescape")
+        if self.shift_ns:
+            text = shift_times(text, self.shift_ns)
         for live, recorded in list(self.learned.items()):
             text = text.replace(recorded, live)
         for _, _, recorded_rx, live in self.names:
@@ -164,8 +224,11 @@ class Recording:
         return found
 
     def take(self, i: int, learned: dict[str, str]) -> dict[str, Any]:
-        if self.consumed[i] and self.ex[i]["method"] not in ("GET", "HEAD"):
+        rewind = self.consumed[i] and self.ex[i]["method"] not in ("GET", "HEAD")
+        if rewind:
             self.consumed[i:] = [False] * (len(self.ex) - i)  # run again: rewind to here
+        if (self.shift_ns is None or rewind) and "t" in self.ex[i]:
+            self.shift_ns = time.time_ns() - (self.t0_ns + int(self.ex[i]["t"] * 1e9))
         self.consumed[i], self.cursor = True, i
         for live, recorded in learned.items():
             if len(live) >= 4 and recorded != self.learner:  # the latest value this run sent for a recorded one wins
@@ -295,8 +358,10 @@ class ReplayEngine(Service):
         return False
 
     def _serve(self, client: Conn, method: str, rec: Recording, ex: dict[str, Any]) -> bool:
-        """Send one recorded response with its timing (scaled by the speed); False when the connection is over."""
-        if self._wait(client, time.monotonic() + ex.get("lat", 0) / self.speed):
+        """Send one recorded response with its timing; False when the connection is over. A stream's chunks (and a
+        hijacked connection's bytes) come at their times divided by the speed; the answer to a plain call takes as
+        long as it took (a ``docker stop`` that waited for the grace period still does: lessons time such calls)."""
+        if self._wait(client, time.monotonic() + ex.get("lat", 0)):
             return False
         live = rec.to_live
 

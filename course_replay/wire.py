@@ -265,6 +265,7 @@ class Service:
         class Server(socketserver.ThreadingUnixStreamServer):
             daemon_threads = True
             block_on_close = False
+            request_queue_size = 128  # Compose opens many connections at once (the default 5 refuses some)
 
         self._server = Server(self.path, Handler)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()

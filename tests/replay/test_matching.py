@@ -59,6 +59,15 @@ def test_secrets_are_found_and_redacted(tmp_path: Path) -> None:
     assert text == "<redacted-secret-1> <redacted-secret-2> <redacted-secret-3> <redacted-secret-4> cryphos /bin"
 
 
+@pytest.mark.parametrize("key", ["API_KEY", "PASSWORD", "TOKEN", "SECRET"])
+def test_a_key_that_is_only_the_secret_word_is_a_secret(tmp_path: Path, key: str) -> None:
+    (tmp_path / ".env").write_text(f"{key}=from-the-env-file\n")
+    found = Secrets([str(tmp_path / ".env")])
+    found.refresh()
+    found.scan(f'{{"Env":["{key}=seen-in-traffic"]}}'.encode())
+    assert found.redact(b"from-the-env-file seen-in-traffic") == b"<redacted-secret-1> <redacted-secret-2>"
+
+
 def test_this_runs_values_are_put_back_and_learned(tmp_path: Path) -> None:
     create = {"method": "POST", "path": "/v1.41/containers/create", "query": "name=03-db-rec-db-1",
               "req_body": json.dumps({"Env": ["POSTGRES_PASSWORD=<redacted-secret-1>"],
@@ -153,3 +162,14 @@ def test_a_hijacked_stream_reaches_docker_py_whole(tmp_path: Path) -> None:
             api = docker.APIClient(base_url=host, version="1.41", timeout=10)
             assert api.exec_start("abc") == b"hello\n"
             api.close()
+
+
+def test_the_engines_times_are_moved_to_this_run() -> None:
+    from course_replay.replay import shift_times
+
+    hour = 3600 * 10**9
+    text = ('{"StartedAt":"2026-05-01T10:00:00.123456789Z","FinishedAt":"0001-01-01T00:00:00Z","time":1777629600,'
+            '"timeNano":1777629600123456789,"Created":"2026-05-01T12:00:00+02:00","Id":"%s"}' % ("1" * 64))
+    assert shift_times(text, hour + 10**9 // 2) == (
+        '{"StartedAt":"2026-05-01T11:00:00.623456789Z","FinishedAt":"0001-01-01T00:00:00Z","time":1777633200,'
+        '"timeNano":1777633200623456789,"Created":"2026-05-01T13:00:00+02:00","Id":"%s"}' % ("1" * 64))

@@ -19,8 +19,25 @@ def _deps(path: Path) -> list[str]:
     return plain + [p for p in pip if not p.startswith("-e")]
 
 
+PIP_NAMES = {"docker-py": "docker", "pyyaml": "PyYAML", "matplotlib-base": "matplotlib"}  # conda name -> pip name
+
+
+def _as_pip(conda: str) -> str:
+    """A conda pin as pip writes it: ``pyyaml=6.0`` -> ``PyYAML==6.0.*``."""
+    name, _, version = conda.split("#")[0].strip().partition("=")
+    return f"{PIP_NAMES.get(name, name)}=={version}.*"
+
+
 def test_binder_environment_matches_the_root_one():
-    assert _deps(ROOT / "binder" / "environment.yml") == _deps(ROOT / "environment.yml")
+    # Binder takes the pip route (binder/requirements.txt + runtime.txt): the root environment's pins, as pip's
+    root = _deps(ROOT / "environment.yml")
+    python = next(d for d in root if d.startswith("python="))
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-" + python.split("=")[1]
+    wanted = [_as_pip(d) for d in root if d != python and d != "pip" and "=" in d.split(";")[0].replace("==", "")]
+    wanted += [d for d in root if "==" in d]  # the pip section, as it is
+    lines = [line.split("#")[0].strip() for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()]
+    assert [line for line in lines if line] == wanted
+    assert not (ROOT / "binder" / "environment.yml").exists()  # repo2docker would take the conda route instead
 
 
 def test_readme_gives_exactly_two_commands_for_a_fresh_machine():
@@ -47,11 +64,14 @@ def _code_cells(notebook: Path) -> list[str]:
 
 
 def test_every_lesson_opens_with_one_call_and_the_quick_reference_needs_no_engine():
-    for path in sorted((ROOT / "notebooks").glob("0[0-9]_*.ipynb")):
+    quick_reference = ROOT / "notebooks" / "11_quick_reference.ipynb"
+    lessons = [p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) if p != quick_reference]
+    assert len(lessons) >= 11, [p.name for p in lessons]  # 00 to 10
+    for path in lessons:
         setup = next(c for c in _code_cells(path) if "import helpers as h" in c)
         opening = r'^client, project = h\.open_lesson\("\d\d-[\w-]+", learner=LEARNER\)'
         assert re.search(opening, setup, re.M), path.name
-    reference = "\n".join(_code_cells(ROOT / "notebooks" / "10_quick_reference.ipynb"))
+    reference = "\n".join(_code_cells(quick_reference))
     assert "open_lesson" not in reference and "connect(" not in reference
 
 
