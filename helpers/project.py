@@ -79,8 +79,8 @@ def down(project: str, volumes: bool = False, engine: docker.DockerClient | None
 
 def clean_course(learner: str | None = None, engine: docker.DockerClient | None = None) -> CleanupReport:
     """Remove everything the course labelled for ``learner`` (every learner's when None), course records
-    (:mod:`helpers.records`) included, and the learner's app image tag (``cryphos-app:<learner>``; its layers stay
-    as build cache). Anything without the course label is never touched."""
+    (:mod:`helpers.records`) included, and the learner's app image tag (``cryphos-app:<learner>``; layers other
+    images use stay). Anything without the course label is never touched."""
     from .stack import untag_app_images
 
     labels = [f"{naming.COURSE_LABEL}=true"] + ([f"{naming.LEARNER_LABEL}={learner}"] if learner else [])

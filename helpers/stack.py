@@ -87,15 +87,16 @@ def cache_from(tag: str) -> list[str]:
 
 
 def untag_app_images(learner_id: str | None, engine: docker.DockerClient | None = None) -> list[str]:
-    """Remove the learner's tag ``cryphos-app:<learner_id>`` (None: every learner's, all but ``latest``); the
-    layers stay as build cache (``noprune``), and so does an image under another tag. Returns the tags removed."""
+    """Remove the learner's tag ``cryphos-app:<learner_id>`` (None: every learner's, all but ``latest``). An image
+    that another tag also names stays, and so do the layers another image builds on (the shared build cache); what
+    only this tag used goes, so no untagged image is left behind. Returns the tags removed."""
     engine = engine or client()
     tags = [app_image(learner_id)] if learner_id else [
         t for image in engine.images.list(name=APP_REPO) for t in image.tags if t != f"{APP_REPO}:latest"]
     removed = []
     for tag in tags:
         try:
-            engine.images.remove(tag, noprune=True)
+            engine.images.remove(tag)
         except ImageNotFound:
             continue
         removed.append(tag)
