@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from docker.models.containers import Container
 
-from ..containers import newest, state_of, summary
+from ..containers import health_status, newest, state_of, summary
 from ..engine import client
 from ..naming import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
 from ..project import Project
@@ -52,6 +53,15 @@ def elsewhere(service: str, project: Project, files: list[Path]) -> list[str]:
     return sorted(names - {project.name, ""})
 
 
+def _last_state(project: Project, service: str, to_do: str) -> dict[str, Any] | Verdict:
+    """The ``State`` of the newest ``service`` container of ``project``, or the NOT YET that says ``to_do``."""
+    last = newest(of_service(project, service))
+    if last is None:
+        return verdict(False, f"there is no {service} container in project {project.name}.", to_do,
+                       exercise=exercise_id(project))
+    return state_of(last)
+
+
 def check_up(project: Project, service: str, files: list[Path], healthy: bool = True) -> Verdict:
     """After ``docker compose -p PROJECT -f FILE up -d SERVICE``: a container of ``service`` in ``project``, created
     by Compose, running (and ``healthy``: healthy)."""
@@ -71,7 +81,7 @@ def check_up(project: Project, service: str, files: list[Path], healthy: bool = 
         return verdict(False, f"there is no {service} container in project {project.name}.",
                        "run the cell with the `docker compose ... up` command, then this check.", exercise=exercise)
     state = state_of(made)
-    health = (state.get("Health") or {}).get("Status")
+    health = health_status(state)
     if state["Status"] != "running" or (healthy and health != "healthy"):
         return verdict(False, f"Compose's {service} container is {summary(state)}.",
                        "`docker compose ... up -d --wait` waits until it is healthy; if it never gets there, "
@@ -99,11 +109,9 @@ def check_down(project: Project) -> Verdict:
 def check_stopped(project: Project, service: str, exit_code: int = 0) -> Verdict:
     """After ``docker compose ... stop SERVICE``: its container exists, is exited, with ``exit_code``."""
     exercise = exercise_id(project)
-    last = newest(of_service(project, service))
-    if last is None:
-        return verdict(False, f"there is no {service} container in project {project.name}.",
-                       "run the cells above that start it, then the `stop` command.", exercise=exercise)
-    state = state_of(last)
+    state = _last_state(project, service, "run the cells above that start it, then the `stop` command.")
+    if isinstance(state, Verdict):
+        return state
     if state["Status"] != "exited":
         return verdict(False, f"{service} is {summary(state)}, not stopped.",
                        f"run `docker compose -p {project.name} ... stop {service}`, then this check.",
@@ -118,11 +126,9 @@ def check_running(project: Project, service: str, started_before: str | None = N
     """After ``docker compose ... start SERVICE``: its container is running again (``started_before``: the
     ``State.StartedAt`` it had before, so the start must be a new one)."""
     exercise = exercise_id(project)
-    last = newest(of_service(project, service))
-    if last is None:
-        return verdict(False, f"there is no {service} container in project {project.name}.",
-                       "run the cells above that create it.", exercise=exercise)
-    state = state_of(last)
+    state = _last_state(project, service, "run the cells above that create it.")
+    if isinstance(state, Verdict):
+        return state
     if state["Status"] != "running":
         return verdict(False, f"{service} is {summary(state)}.",
                        f"run `docker compose -p {project.name} start {service}`, then this check.", exercise=exercise)
