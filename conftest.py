@@ -12,7 +12,7 @@ its own COURSE_LEARNER.)
 binder/recordings/ (or $COURSE_RECORDINGS) on a socket of its own: ``DOCKER_HOST`` points at it, ``COURSE_REPLAY``
 is set, the real engine is never asked (no cleanup, no snapshot), a notebook without a recording and every
 non-notebook test except the unit tests are skipped, and the replay's banner line is left out of the comparison.
-Streams play ``--replay-speed`` (default $COURSE_REPLAY_SPEED, else 1) times as fast as recorded. A request the
+The run plays ``--replay-speed`` (default $COURSE_REPLAY_SPEED, else 1) times as fast as recorded. A request the
 recordings do not have fails the run (the notebook changed since it was recorded: ``./course record NN``).
 """
 from __future__ import annotations
@@ -74,7 +74,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if REPLAY not in config.stash:
         return
-    from course_replay import NOT_YET_REPLAYED
     have = {p.name.split(".")[0] for p in recordings_dir().glob("*.jsonl.gz")}
     for item in items:
         path = Path(str(item.path))
@@ -82,9 +81,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if path.stem not in have:
                 item.add_marker(pytest.mark.skip(reason=f"no recording of {path.stem} in {recordings_dir()} "
                                                  f"(./course record {path.stem} makes it)"))
-            elif path.stem in NOT_YET_REPLAYED:
-                item.add_marker(pytest.mark.skip(reason=f"{path.stem} does not replay yet: "
-                                                 f"{NOT_YET_REPLAYED[path.stem]}"))
         elif "/tests/unit/" not in str(path):
             item.add_marker(pytest.mark.skip(reason="needs a real Docker engine (this run is --replay)"))
 

@@ -32,20 +32,7 @@ from .record import RecordingProxy
 from .replay import ADVICE, ReplayEngine
 from .wire import call
 
-# Lessons whose replay does not yet match their recorded run (what the replay does not reproduce yet). nbval in
-# replay mode and tests/replay skip them with this reason; on Binder they run up to the first such cell. Issue 10.
-NOT_YET_REPLAYED: dict[str, str] = {
-    "03_db": "the docker compose CLI's create request is not matched, and a host-side TCP probe is not a fact yet",
-    "04_health_and_restart": "the engine events of a crash and its restart replay in another order",
-    "05_backend": "the docker compose CLI's requests, and files the bind mount writes on the host, are not replayed",
-    "06_depends_on": "the docker compose CLI's create request is not matched",
-    "07_collectors_and_celery": "Redis MONITOR output and the docker compose CLI's requests are not replayed",
-    "08_bot_grace_period": "the timeline's events and the lesson's own marks replay in another order",
-    "09_whole_file": "the docker compose CLI's requests are not matched",
-    "10_beyond_the_seed": "files the lesson checks on the host are not recorded facts",
-}
-
-__all__ = ["ADVICE", "NOT_YET_REPLAYED", "RecordingProxy", "ReplayEngine", "banner", "declare", "fact", "metadata",
+__all__ = ["ADVICE", "RecordingProxy", "ReplayEngine", "banner", "declare", "fact", "metadata",
            "recording_proxy", "replay_engine", "status"]
 T = TypeVar("T")
 

@@ -50,19 +50,22 @@ SECRET_HEADERS = {"x-registry-auth", "x-registry-config", "authorization"}
 
 class Secrets:
     """Secret values seen so far: ``KEY=value`` with a secret-like KEY anywhere in the traffic, passwords in URLs,
-    and the secret-like keys of the given ``.env`` files (globs, re-read when they change)."""
+    the secret-like keys of the given ``.env`` files, and the whole content of the given files named like a secret
+    (``api_key.txt``: a Compose ``secrets:`` file). Files are globs, re-read when they change."""
 
     def __init__(self, files: list[str]) -> None:
         self.files = files
         self._mtimes: dict[str, float] = {}
         self.values: dict[bytes, int] = {}
+        self.in_files: dict[str, int] = {}  # a secret file's path -> the number its content is redacted with
         self._lock = threading.Lock()
 
-    def add(self, value: bytes) -> None:
+    def add(self, value: bytes) -> int | None:
         value = value.strip().strip(b"'\"")
         if len(value) >= 4 and not value.startswith((b"<redacted", b"$", b"*")):
             with self._lock:
-                self.values.setdefault(value, len(self.values) + 1)
+                return self.values.setdefault(value, len(self.values) + 1)
+        return None
 
     def scan(self, data: bytes | None) -> None:
         if data:
@@ -77,6 +80,11 @@ class Secrets:
                     mtime = Path(name).stat().st_mtime
                     if self._mtimes.get(name) != mtime:
                         self._mtimes[name] = mtime
+                        if not name.endswith(".env"):
+                            if re.fullmatch(SECRET_KEY, Path(name).stem.upper().encode()):
+                                n = self.add(Path(name).read_bytes())
+                                self.in_files.update({name: n} if n else {})
+                            continue
                         for line in Path(name).read_bytes().splitlines():
                             if re.match(SECRET_KEY + rb"\s*=", line.strip()):
                                 self.add(line.split(b"=", 1)[1])
@@ -135,7 +143,8 @@ class RecordingProxy(Service):
         self._learner_known = "learner" in self.names  # else the first learner label in the traffic tells
         root = self.names["root"]
         self.secrets = Secrets(secret_files if secret_files is not None
-                               else [f"{root}/stack/.env", f"{root}/notebooks/_work/*/.env"])
+                               else [f"{root}/stack/.env", f"{root}/notebooks/_work/*/.env",
+                                     f"{root}/notebooks/_work/*/*.txt"])
         self.exchanges: list[dict[str, Any]] = []
         self._lock, self._conns, self._t0 = threading.Lock(), 0, time.monotonic()
         self._t0_ns = time.time_ns()  # the wall clock at _t0: a replay shifts the engine's times by their distance
@@ -306,7 +315,8 @@ class RecordingProxy(Service):
         agents = sorted({header(ex["req_headers"], "User-Agent") for ex in done} - {""})
         self.meta.update(names=self.names, facts=self.facts, user_agents=agents,
                          clients=sorted({client_kind(a) for a in agents}), exchanges=len(done),
-                         secrets_redacted=len(self.secrets.values), notebook=self.out.name.split(".")[0])
+                         secrets_redacted=len(self.secrets.values), notebook=self.out.name.split(".")[0],
+                         secret_files=dict(self.secrets.in_files))
         ping = next((ex for ex in done if ex["path"].endswith("/_ping")), None)
         if ping:
             self.meta["ping"] = [(k, v) for k, v in ping["headers"] if k.lower() not in ("date", "content-length")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import re
 import socket
 import threading
@@ -47,6 +48,9 @@ TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
 TOKENS = r"<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A-Za-z])[0-9a-f]{12}(?![0-9A-Za-z])"
 TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
+SLACK = 0.5  # seconds a client may fall behind the recording's clock before the clock waits for it
+PASSED_BY = 2.0  # seconds into the recording behind this run's progress: an unconsumed GET there was not asked
+AHEAD = 5.0  # seconds a request may be held for its place on the clock (more: a call made sooner than recorded)
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
 # the engine's times in responses (a zero time, 0001-01-01, is left alone): RFC 3339, events' time and timeNano,
 # listings' Created
@@ -54,8 +58,10 @@ WHEN = re.compile(r"(?<![0-9])((?:19[7-9]\d|2\d{3})-\d\d-\d\dT\d\d:\d\d:\d\d)(\.
 EPOCH = re.compile(r'("timeNano":)(\d{19})|("(?:time|Created)":)(\d{10})(?![0-9.])')
 
 
-def shift_times(text: str, ns: int) -> str:
-    """``text`` with the engine's times moved by ``ns`` nanoseconds (fractions keep their number of digits)."""
+def shift_times(text: str, ns: int, memo: dict[str, str] | None = None) -> str:
+    """``text`` with the engine's times moved by ``ns`` nanoseconds (fractions keep their number of digits). With
+    ``memo``, a time moved once keeps that value: an event seen live, then again in the engine's history, has one
+    time, whatever ``ns`` is by then."""
     def rfc3339(m: re.Match[str]) -> str:
         zone = dt.timezone.utc
         if m[3] != "Z":
@@ -72,15 +78,32 @@ def shift_times(text: str, ns: int) -> str:
             return f"{m[1]}{int(m[2]) + ns}"
         return f"{m[3]}{int(m[4]) + round(ns / 1e9)}"
 
-    return EPOCH.sub(epoch, WHEN.sub(rfc3339, text))
+    def kept(move: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+        if memo is None:
+            return move
+
+        def moved(m: re.Match[str]) -> str:
+            if m[0] not in memo:
+                memo[m[0]] = move(m)
+            return memo[m[0]]
+        return moved
+
+    return EPOCH.sub(kept(epoch), WHEN.sub(kept(rfc3339), text))
 
 
 def _canon(text: str) -> str:
     try:
-        text = json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        obj = json.loads(text)
     except ValueError:
-        pass
-    return TIME.sub("<time>", text)
+        return TIME.sub("<time>", text)
+    if isinstance(obj, dict):  # Compose lists a service's environment and mounts in Go map order (random)
+        for where, field in ((obj, "Env"), (obj.get("HostConfig"), "Binds"), (obj.get("HostConfig"), "Mounts")):
+            if isinstance(where, dict) and isinstance(where.get(field), list):
+                where[field] = sorted(where[field], key=lambda item: json.dumps(item, sort_keys=True))
+        labels, depends = obj.get("Labels"), "com.docker.compose.depends_on"
+        if isinstance(labels, dict) and isinstance(labels.get(depends), str):
+            labels[depends] = ",".join(sorted(labels[depends].split(",")))
+    return TIME.sub("<time>", json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
 def request_key(method: str, path: str, query: str, stored_body: Any) -> str:
@@ -122,6 +145,11 @@ class Recording:
         self.t0_ns: int = self.meta.get("t0_ns") or int(
             dt.datetime.fromisoformat(self.meta.get("recorded", "1970-01-01T00:00:00+00:00")).timestamp() * 10**9)
         self.shift_ns: int | None = None
+        self.times: dict[str, str] = {}  # each recorded time as this replay gave it first (then always the same)
+        # the recording's clock: (time.monotonic(), seconds into the recording) that are the same moment; set by the
+        # first exchange served, moved forward when the client falls behind (a learner reading between cells)
+        self.anchor: tuple[float, float] | None = None
+        self.progress = 0.0  # the latest recorded time among the exchanges served (seconds into the recording)
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
@@ -186,6 +214,18 @@ class Recording:
         prefix = self.split.split(key, 1)[0]  # matched first, as a plain string
         return (prefix, re.compile(rx), {g: tok for tok, g in groups.items()}) if groups else None
 
+    def learn_secret_files(self) -> None:
+        """The content of this run's secret files (a Compose ``secrets:`` file, redacted when recorded) is known
+        without being sent: it stands for the recorded ``<redacted-secret-N>`` (exec output, a ``cat`` of it)."""
+        for recorded_path, n in self.meta.get("secret_files", {}).items():
+            try:
+                value = Path(self.to_live(recorded_path.encode()).decode()).read_bytes().strip().strip(b"'\"")
+            except OSError:
+                continue
+            live, redacted = value.decode("utf-8", "surrogateescape"), f"<redacted-secret-{n}>"
+            if len(live) >= 4 and self.learned.get(live) != redacted:  # the file's content now, not an earlier one
+                self.learned = {k: v for k, v in self.learned.items() if v != redacted} | {live: redacted}
+
     def to_recorded(self, key: str) -> str:
         for live, recorded in sorted(list(self.learned.items()), key=lambda kv: -len(kv[0])):
             key = key.replace(live, recorded)
@@ -198,7 +238,7 @@ class Recording:
             return data
         text = data.decode("utf-8", "surrogateescape")
         if self.shift_ns:
-            text = shift_times(text, self.shift_ns)
+            text = shift_times(text, self.shift_ns, self.times)
         for live, recorded in list(self.learned.items()):
             text = text.replace(recorded, live)
         for _, _, recorded_rx, live in self.names:
@@ -207,9 +247,15 @@ class Recording:
 
     def find(self, key: str, method: str, used: bool, learner_known: bool) -> tuple[int, dict[str, str]] | None:
         """The exchange for ``key`` among the unconsumed (``used=False``) or the consumed ones, and what it teaches
-        (this run's value -> the recorded one); the learner id is learned only while it is not known."""
-        last = used and method in ("GET", "HEAD")
+        (this run's value -> the recorded one); the learner id is learned only while it is not known. An
+        unconsumed GET with the key that came more than ``PASSED_BY`` seconds before the latest exchange this
+        replay served is passed over: this run did not ask it then (a wait that ended sooner asked the engine's
+        history fewer times), and a later one is the answer now."""
+        reads = method in ("GET", "HEAD")
         hits = [i for i in self.by_key.get(key, []) if self.consumed[i] == used]
+        if hits and reads and not used and all("t" in self.ex[i] for i in hits):
+            return next((i for i in hits if self.ex[i]["t"] >= self.progress - PASSED_BY), hits[-1]), {}
+        last = used and reads
         if hits:
             return (hits[-1] if last else hits[0]), {}
         found = None
@@ -227,8 +273,13 @@ class Recording:
         rewind = self.consumed[i] and self.ex[i]["method"] not in ("GET", "HEAD")
         if rewind:
             self.consumed[i:] = [False] * (len(self.ex) - i)  # run again: rewind to here
+            self.anchor, self.times = None, {}
         if (self.shift_ns is None or rewind) and "t" in self.ex[i]:
             self.shift_ns = time.time_ns() - (self.t0_ns + int(self.ex[i]["t"] * 1e9))
+        if rewind:  # how far into the recording this run is (a GET polled past its recording: no news)
+            self.progress = self.ex[i].get("t", 0.0)
+        elif not self.consumed[i]:
+            self.progress = max(self.progress, self.ex[i].get("t", 0.0))
         self.consumed[i], self.cursor = True, i
         for live, recorded in learned.items():
             if len(live) >= 4 and recorded != self.learner:  # the latest value this run sent for a recorded one wins
@@ -274,14 +325,17 @@ class ReplayEngine(Service):
         self.divergences: list[str] = []
         self._lock = threading.Lock()
 
-    def match(self, method: str, path: str, query: str, body: Any) -> tuple[Recording, dict[str, Any]] | str:
-        """The recording and exchange that answer this request, else the divergence message."""
+    def match(self, method: str, path: str, query: str, body: Any) -> tuple[Recording, dict[str, Any], bool] | str:
+        """The recording and exchange that answer this request, and whether it is served for the first time (a GET
+        polled again past its recording is not), else the divergence message."""
         key = request_key(method, path, query, body)
         with self._lock:
             others = [r for r in self.recordings if r is not self.current]
             steps = [([self.current], False), ([self.current], True), (others, False), (others, True)]
             if method not in ("GET", "HEAD"):
                 steps = [steps[0], steps[2], steps[1], steps[3]]
+            for rec in self.recordings:
+                rec.learn_secret_files()
             for recordings, used in steps:
                 for rec in recordings:
                     hit = rec.find(rec.to_recorded(key), method, used, self._learner_known)
@@ -292,11 +346,15 @@ class ReplayEngine(Service):
                             self._learner_known = True
                             for each in self.recordings:
                                 each.declare("learner", learner)
-                        return rec, rec.take(*hit)
+                        return rec, rec.take(*hit), not used or method not in ("GET", "HEAD")
             call = f"{method} {VERSION.sub('', path)}" + (f"?{unquote_plus(query)}" if query else "")
             message = (f"course-replay: {call[:200]} is not in the recording '{self.current.name}' "
                        f"(it expected next: {self.current.expected(key)}). {ADVICE}")
             self.divergences.append(message)
+            if os.environ.get("COURSE_REPLAY_DEBUG"):  # a file: each divergent key, for comparing with the recording
+                with open(os.environ["COURSE_REPLAY_DEBUG"], "a", encoding="utf-8") as f:
+                    f.write(json.dumps({"recording": self.current.name, "key": key,
+                                        "as_recorded": self.current.to_recorded(key)}) + "\n")
             return message
 
     def handle(self, sock: socket.socket) -> None:
@@ -357,11 +415,31 @@ class ReplayEngine(Service):
                 return True
         return False
 
-    def _serve(self, client: Conn, method: str, rec: Recording, ex: dict[str, Any]) -> bool:
-        """Send one recorded response with its timing; False when the connection is over. A stream's chunks (and a
-        hijacked connection's bytes) come at their times divided by the speed; the answer to a plain call takes as
-        long as it took (a ``docker stop`` that waited for the grace period still does: lessons time such calls)."""
-        if self._wait(client, time.monotonic() + ex.get("lat", 0)):
+    def _timing(self, rec: Recording, ex: dict[str, Any], fresh: bool) -> Callable[[float], float]:
+        """When (``time.monotonic()``) the part of ``ex`` that came ``dt`` seconds after its request is due.
+
+        Every exchange of a recording keeps its place on the recording's clock (divided by the speed), so a poll
+        that comes sooner than it came when recorded waits, and a stream's chunks and the answers to polls arrive
+        in the recorded order. When the client is behind the clock (a learner reading between cells), the clock
+        waits for it; a request that would wait more than ``AHEAD`` moves the clock forward. An exchange served
+        again (a GET polled past its recording) just takes as long as it took."""
+        now, t = time.monotonic(), ex.get("t")
+        if not fresh or t is None:
+            return lambda dt: now + dt / self.speed
+        with self._lock:
+            late = now - (rec.anchor[0] + (t - rec.anchor[1]) / self.speed) if rec.anchor else 0.0
+            if rec.anchor is None or late > SLACK or late < -AHEAD:
+                rec.anchor = (now, t)  # the engine's times in responses move with the clock: events stay in order
+                rec.shift_ns = time.time_ns() - (rec.t0_ns + int(t * 1e9))  # with the marks a lesson makes
+        return lambda dt: rec.anchor[0] + (t + dt - rec.anchor[1]) / self.speed if rec.anchor else now + dt
+
+    def _serve(self, client: Conn, method: str, rec: Recording, ex: dict[str, Any], fresh: bool) -> bool:
+        """Send one recorded response at its time (:meth:`_timing`); False when the connection is over. A stream's
+        chunks and a hijacked connection's bytes come at their times; the answer to a plain call after the time
+        it took (a ``docker stop`` that waited for the grace period still does: lessons time such calls)."""
+        when = self._timing(rec, ex, fresh)
+        lat = ex.get("lat", 0)
+        if self._wait(client, when(lat)):
             return False
         live = rec.to_live
 
@@ -377,16 +455,15 @@ class ReplayEngine(Service):
         if "tunnel" in ex:
             client.sock.sendall(head_bytes(start, headers))
             wait_consumed(client.sock)
-            self._play_tunnel(client, ex, out)
+            self._play_tunnel(client, ex, out, lambda t: when(lat + t))
             return False
         if "chunks" not in ex:
             body = live(dec(ex.get("body")) or b"")
             client.sock.sendall(head_bytes(start, [*headers, ("Content-Length", str(len(body)))]) + body)
             return True
         client.sock.sendall(head_bytes(start, [*headers, ("Transfer-Encoding", "chunked")]))
-        t0 = time.monotonic()
         for t, item in ex["chunks"]:
-            if self._wait(client, t0 + t / self.speed):
+            if self._wait(client, when(lat + t)):
                 return False
             client.sock.sendall(chunk_bytes(out(item)))
         if ex.get("end") == "server":
@@ -395,10 +472,11 @@ class ReplayEngine(Service):
         self._wait(client, time.monotonic() + 3600)  # the client ended this stream when it was recorded
         return False
 
-    def _play_tunnel(self, client: Conn, ex: dict[str, Any], out: Callable[[Any], bytes]) -> None:
-        """Replay a hijacked stream: server bytes at their times, each one only after the client bytes that came
-        before it when recorded (or 5 s of waiting for them)."""
-        t0, needed, client_eof = time.monotonic(), 0, False
+    def _play_tunnel(self, client: Conn, ex: dict[str, Any], out: Callable[[Any], bytes],
+                     when: Callable[[float], float]) -> None:
+        """Replay a hijacked stream: server bytes at their times (``when``), each one only after the client bytes
+        that came before it when recorded (or 5 s of waiting for them)."""
+        needed, client_eof = 0, False
         for t, direction, data in ex["tunnel"]:
             if direction == "c":
                 needed += len(dec(data) or b"") if data is not None else 0
@@ -406,7 +484,7 @@ class ReplayEngine(Service):
             give_up = time.monotonic() + 5
             while True:
                 ready = client_eof or len(client.buf) >= needed or time.monotonic() > give_up
-                left = (t0 + t / self.speed if ready else give_up) - time.monotonic()
+                left = (when(t) if ready else give_up) - time.monotonic()
                 if ready and left <= 0:
                     break
                 if not client_eof and client.peer_closed(max(left, 0)):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from course_replay import NOT_YET_REPLAYED, ReplayEngine, metadata
+from course_replay import ReplayEngine, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDINGS = sorted(Path(os.environ.get("COURSE_RECORDINGS", ROOT / "binder" / "recordings")).glob("*.jsonl.gz"))
@@ -35,15 +35,10 @@ def execute(notebook: Path, docker_host: str, learner: str, replay: str | None =
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
 
 
-def _param(recording: Path) -> Any:
-    """A recording as a test case; one of a lesson that does not replay yet is skipped, saying why."""
-    name = recording.name.split(".")[0]
-    why = NOT_YET_REPLAYED.get(name)
-    marks = [pytest.mark.skip(reason=f"does not replay yet: {why}")] if why else []
-    return pytest.param(recording, id=name, marks=marks)
+CASES = [pytest.param(r, id=r.name.split(".")[0]) for r in RECORDINGS]
 
 
-@pytest.mark.parametrize("recording", [_param(r) for r in RECORDINGS] or [pytest.param(None, marks=pytest.mark.skip(
+@pytest.mark.parametrize("recording", CASES or [pytest.param(None, marks=pytest.mark.skip(
     reason="no recordings committed yet"))])
 def test_the_notebook_still_does_what_was_recorded(recording: Path | Any) -> None:
     name = recording.name.split(".")[0]

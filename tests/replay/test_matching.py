@@ -31,7 +31,7 @@ def served(engine: ReplayEngine, method: str, path: str, query: str = "",
            body: bytes | None = None) -> tuple[Recording, dict[str, Any]]:
     found = engine.match(method, path, query, body)
     assert not isinstance(found, str), found
-    return found
+    return found[0], found[1]
 
 
 def test_the_key_drops_what_varies_by_run() -> None:
@@ -173,3 +173,71 @@ def test_the_engines_times_are_moved_to_this_run() -> None:
     assert shift_times(text, hour + 10**9 // 2) == (
         '{"StartedAt":"2026-05-01T11:00:00.623456789Z","FinishedAt":"0001-01-01T00:00:00Z","time":1777633200,'
         '"timeNano":1777633200623456789,"Created":"2026-05-01T13:00:00+02:00","Id":"%s"}' % ("1" * 64))
+
+
+def test_composes_environment_matches_in_any_order() -> None:
+    # Compose lists a service's environment in Go map order, which changes from run to run
+    one = request_key("POST", "/containers/create", "", json.dumps({
+        "Env": ["B=2", "A=1"], "HostConfig": {"Binds": ["b", "a"]},
+        "Labels": {"com.docker.compose.depends_on": "redis:service_healthy:false,db:service_healthy:false"}}).encode())
+    assert one == request_key("POST", "/containers/create", "", json.dumps({
+        "HostConfig": {"Binds": ["a", "b"]}, "Env": ["A=1", "B=2"],
+        "Labels": {"com.docker.compose.depends_on": "db:service_healthy:false,redis:service_healthy:false"}}).encode())
+
+
+def test_a_secret_file_is_redacted_when_recorded_and_known_when_replayed(tmp_path: Path) -> None:
+    work = tmp_path / "10-x-rec"
+    work.mkdir()
+    (work / "api_key.txt").write_text("recorded-secret\n")
+    (work / "notes.txt").write_text("not a secret\n")
+    found = Secrets([str(tmp_path / "*" / "*.txt")])
+    found.refresh()
+    assert found.redact(b"cat: recorded-secret, not a secret") == b"cat: <redacted-secret-1>, not a secret"
+    exec_out = {"method": "GET", "path": "/v1.41/containers/c/logs", "body": "<redacted-secret-1>"}
+    path = write(tmp_path / "10_x.jsonl.gz", [exec_out])
+    with gzip.open(path, "rt") as f:
+        lines = f.read().splitlines()
+    meta = {**json.loads(lines[0]), "secret_files": {str(work / "api_key.txt"): 1}}
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join([json.dumps(meta), *lines[1:]]) + "\n")
+    live = tmp_path / "10-x-ana"
+    live.mkdir()
+    (live / "api_key.txt").write_text("this-runs-secret")
+    engine = ReplayEngine(path, names={"learner": "ana"})
+    rec, ex = served(engine, "GET", "/v1.41/containers/c/logs")
+    assert rec.to_live(ex["body"].encode()) == b"this-runs-secret"  # the learner's own file, read back by `cat`
+    (live / "api_key.txt").write_text("written-again")  # the cell run again: a new secret in the same file
+    rec, ex = served(engine, "GET", "/v1.41/containers/c/logs")
+    assert rec.to_live(ex["body"].encode()) == b"written-again"
+
+
+def test_a_poll_sooner_than_recorded_waits_for_its_place_on_the_clock(tmp_path: Path) -> None:
+    """Answers come at their recorded moments (not just after the client asks), so polls and a stream's chunks
+    keep the recorded order; a client that falls behind moves the clock instead of being hurried."""
+    import time
+
+    polls = [{"method": "GET", "path": "/v1.41/containers/c/json", "t": t, "lat": 0.01, "body": f'{{"n":{n}}}'}
+             for n, t in enumerate((0.0, 0.6, 1.2))]
+    engine = ReplayEngine(write(tmp_path / "04_x.jsonl.gz", polls))
+    rec, ex, fresh = engine.match("GET", "/v1.41/containers/c/json", "", None)  # type: ignore[misc]
+    due = [engine._timing(rec, ex, fresh)(ex["lat"])]
+    for _ in range(2):
+        rec, ex, fresh = engine.match("GET", "/v1.41/containers/c/json", "", None)  # type: ignore[misc]
+        due.append(engine._timing(rec, ex, fresh)(ex["lat"]))
+    assert 0.55 < due[1] - due[0] < 0.65 and 0.55 < due[2] - due[1] < 0.65  # asked at once: still 0.6 s apart
+    time.sleep(0.1)
+    rec, ex, fresh = engine.match("GET", "/v1.41/containers/c/json", "", None)  # type: ignore[misc]
+    assert not fresh  # polled past the recording: the last answer again, at once
+    assert engine._timing(rec, ex, fresh)(0) - time.monotonic() < 0.05
+
+
+def test_an_event_has_one_time_live_and_in_the_history() -> None:
+    """The clock moves (a learner reads between cells): a time already given keeps its value, so a timeline that
+    merges the live stream with the engine's history sees the same event once."""
+    from course_replay.replay import shift_times
+
+    memo: dict[str, str] = {}
+    live = shift_times('{"timeNano":1777629600123456789}', 10**9, memo)
+    later = shift_times('[{"timeNano":1777629600123456789},{"timeNano":1777629601000000000}]', 5 * 10**9, memo)
+    assert live == '{"timeNano":1777629601123456789}'
+    assert later == '[{"timeNano":1777629601123456789},{"timeNano":1777629606000000000}]'
