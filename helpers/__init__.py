@@ -10,7 +10,7 @@ from typing import Any
 import docker
 
 from .containers import state_of, summary
-from .engine import client, connect, use_client
+from .engine import client, connect, on_host, use_client
 from .errors import CourseError, EngineUnavailable, ImageUnavailable, WaitTimeout
 from .faults import crash
 from .naming import learner, project_name, set_learner
@@ -20,8 +20,9 @@ from .wait import wait_exited, wait_healthy, wait_log, wait_restarted, wait_runn
 
 __all__ = [
     "CourseError", "EngineUnavailable", "ImageUnavailable", "Project", "WaitTimeout", "clean_course", "client",
-    "connect", "course_ports", "crash", "down", "learner", "open_lesson", "project_name", "set_learner", "state_of",
-    "summary", "use_client", "wait_exited", "wait_healthy", "wait_log", "wait_restarted", "wait_running", "wait_until",
+    "connect", "course_ports", "crash", "down", "learner", "on_host", "open_lesson", "project_name", "set_learner",
+    "state_of", "summary", "use_client", "wait_exited", "wait_healthy", "wait_log", "wait_restarted", "wait_running",
+    "wait_until",
 ]
 
 

@@ -113,15 +113,16 @@ def command_line(*args: str, project: str, files: list[Path]) -> str:
 
 def course_labels_file(folder: Path, project: str, services: list[str]) -> Path:
     """Write ``folder/compose.course-labels.yaml``: an override file that only puts the course's labels on
-    ``services`` (Compose labels what it creates with its own labels only), so that a lesson's
-    ``project.down(volumes=True)`` also removes what the real Compose started. Used in 03."""
+    ``services`` and the default network (Compose labels what it creates with its own labels only), so that a
+    lesson's ``project.down(volumes=True)`` also removes what the real Compose started. Used in 03."""
     from .naming import course_labels
 
     labels = "".join(f"      {key}: \"{value}\"\n" for key, value in course_labels(project).items()
                      if key != "com.docker.compose.project")  # Compose sets that one itself
     path = folder / "compose.course-labels.yaml"
     path.write_text("# Only the course's labels, for the lesson's cleanup; at home you leave this file out.\n"
-                    "services:\n" + "".join(f"  {service}:\n    labels:\n{labels}" for service in services))
+                    "services:\n" + "".join(f"  {service}:\n    labels:\n{labels}" for service in services)
+                    + "networks:\n  default:\n    labels:\n" + labels)
     return path
 
 

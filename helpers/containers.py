@@ -58,10 +58,15 @@ def run_in(container: Container, argv: list[str]) -> tuple[int, str]:
     return int(result.exit_code or 0), output.decode(errors="replace")
 
 
-def started_at(container: Container) -> datetime | None:
-    """``State.StartedAt`` as an aware datetime (the engine's clock, UTC), or None if it never started."""
-    text = (container.attrs.get("State") or {}).get("StartedAt") or ""
+def engine_time(text: str) -> datetime | None:
+    """An engine's time (RFC 3339 in UTC, up to 9 fraction digits: ``StartedAt``, ``docker logs --timestamps``) as
+    an aware datetime; None for the zero time (never happened) or ""."""
     if not text or text.startswith("0001-"):
         return None
     head, _, frac = text.rstrip("Z").partition(".")
     return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00")
+
+
+def started_at(container: Container) -> datetime | None:
+    """``State.StartedAt`` as an aware datetime (the engine's clock, UTC), or None if it never started."""
+    return engine_time((container.attrs.get("State") or {}).get("StartedAt") or "")

@@ -20,7 +20,7 @@ import docker
 from docker.errors import DockerException
 
 from . import naming, records
-from .engine import client
+from .engine import client, on_host
 from .errors import CourseError
 
 FIRST_PORT, BLOCK, BLOCKS = 20000, 4, 2500
@@ -100,8 +100,8 @@ def course_ports(engine: docker.DockerClient | None = None) -> dict[str, int]:
     if len(given) == len(PORT_VARS):
         return given
     learner = naming.learner()
-    if learner not in _chosen:
-        _chosen[learner] = _decide(learner, engine)
+    if learner not in _chosen:  # which ports are free is a fact of the host: a replay gives the recorded choice
+        _chosen[learner] = on_host("the learner's host ports", lambda: _decide(learner, engine))
     return {**_chosen[learner], **given}
 
 

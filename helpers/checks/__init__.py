@@ -3,14 +3,16 @@ with a :class:`Verdict`; the exercise id, as the room view shows it, is the modu
 
 A NOT YET teaches before it tells. Its ``hint`` names the idea and where the lesson teaches it (a heading of the
 notebook, in «»). Its ``answer`` says what to write, and is shown only when asked again: when the check finds the
-same wrong state a second time, or at the third NOT YET of the exercise, in the same process (the notebook's
-kernel). So the untouched exercise, then a first wrong change, each get the hint alone. A PASSED starts the count
-over; :func:`reset_attempts` does too. A NOT YET that only says to run the exercise cell first has no answer, and
-is not counted."""
+same wrong state a second time after the same code (in a notebook: nothing run since the last check, or the
+same cells again), or at the third NOT YET of the exercise, in the same process (the notebook's kernel). So the
+untouched exercise, then a first wrong change, each get the hint alone, even when both leave the same state. A
+PASSED starts the count over; :func:`reset_attempts` does too. A NOT YET that only says to run the exercise cell
+first has no answer, and is not counted."""
 
 from __future__ import annotations
 
 import html
+import re
 import sys
 import threading
 import traceback
@@ -24,6 +26,7 @@ from ..project import Project
 _attempts: dict[str, dict[str, int]] = {}  # exercise id -> {what was seen: NOT YETs} since its last PASSED
 ANSWER_AFTER = 3  # the how-many-th NOT YET of an exercise shows the answer even when each saw something else
 _attempts_lock = threading.Lock()
+_checked: dict[str, tuple[int, list[str]]] = {}  # exercise id -> (cell count at its last check, the cells run)
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,21 @@ class Verdict:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        """The text exactly (escaped: ``<project>`` stays; pre-wrap: a YAML answer keeps its indent), coloured."""
+        """The text exactly (escaped: ``<project>`` stays; `code` in a code font; an answer of several lines, such
+        as YAML, as a block that keeps its indent), coloured."""
         colour, word = ("#1a7f37", "PASSED") if self.passed else ("#9a6700", "NOT YET")
-        hint = "" if self.passed else f"\n<b>Hint:</b> {html.escape(self.hint)}"
-        answer = f"\n<b>Answer (asked again):</b> {html.escape(self.answer)}" if self.shows_answer else ""
+        hint = "" if self.passed else f"\n<b>Hint:</b> {_html(self.hint)}"
+        answer = ""
+        if self.shows_answer:
+            answer = (f"\n<b>Answer (asked again):</b>\n<pre style=\"margin:0\">{html.escape(self.answer)}</pre>"
+                      if "\n" in self.answer.strip() else f"\n<b>Answer (asked again):</b> {_html(self.answer)}")
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;white-space:pre-wrap">'
-                f"<b>{word}</b>: {html.escape(self.seen)}{hint}{answer}</div>")
+                f"<b>{word}</b>: {_html(self.seen)}{hint}{answer}</div>")
+
+
+def _html(text: str) -> str:
+    """``text`` escaped for HTML, with its `code` spans in a code font."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html.escape(text))
 
 
 def exercise_of(module: str) -> str | None:
@@ -72,8 +84,28 @@ def reset_attempts(exercise: str | None = None) -> None:
     with _attempts_lock:
         if exercise is None:
             _attempts.clear()
+            _checked.clear()
         else:
             _attempts.pop(exercise, None)
+            _checked.pop(exercise, None)
+
+
+def _same_code_again(key: str) -> bool:
+    """Whether the learner ran the same code as before this exercise's previous check (or nothing since it): in a
+    notebook, IPython's ``In`` says what ran. Outside one (a test, a script), True: the state alone tells."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return True
+    shell = get_ipython()
+    inputs = shell.user_ns.get("In") if shell is not None else None
+    if not isinstance(inputs, list) or not inputs:
+        return True
+    now = len(inputs) - 1  # the running cell, the one that asks for the check
+    before, then = _checked.get(key, (0, []))
+    ran = [str(cell) for cell in inputs[before + 1:now + 1]]
+    _checked[key] = (now, ran)
+    return ran == then or (ran == ran[-1:] and then[-1:] == ran)  # or only the check's cell again, unchanged
 
 
 def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None, *, answer: str = "") -> Verdict:
@@ -94,11 +126,12 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
     with _attempts_lock:
         if passed:
             _attempts.pop(key, None)
+            _checked.pop(key, None)
             return Verdict(True, seen)
         attempt, repeat = 0, False
         if answer:
             tries = _attempts.setdefault(key, {})
-            repeat = seen in tries
+            repeat = _same_code_again(key) and seen in tries
             tries[seen] = tries.get(seen, 0) + 1
             attempt = sum(tries.values())
     return Verdict(False, seen, hint, answer, attempt, repeat)

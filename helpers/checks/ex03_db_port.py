@@ -7,6 +7,7 @@ import socket
 import struct
 from typing import Any
 
+from ..engine import on_host
 from ..project import Project
 from . import Verdict, container_of, verdict
 
@@ -17,12 +18,15 @@ CONTAINER_PORT = "5432/tcp"
 def postgres_answers(host: str, port: int, timeout: float = 3.0) -> bool:
     """True when a Postgres server answers at ``host:port``: any Postgres replies ``S`` or ``N`` to an SSLRequest
     (the first message of its protocol; no driver, no password). Something else on that port, or nothing: False."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(struct.pack("!II", 8, 80877103))
-            return sock.recv(1) in (b"S", b"N")
-    except OSError:
-        return False
+    def ask() -> bool:
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as sock:
+                sock.sendall(struct.pack("!II", 8, 80877103))
+                return sock.recv(1) in (b"S", b"N")
+        except OSError:
+            return False
+
+    return on_host("postgres answers on a host port", ask)
 
 
 _PORTS = "«4. `ports:` — who can reach the database»"
@@ -43,7 +47,8 @@ def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str, str] | 
                 "port to where the host listens (an address and a port).", _ANSWER)
     ips = sorted({b.get("HostIp") or "" for b in bindings})
     if ips != ["127.0.0.1"]:
-        shown = ", ".join(f"every address ({ip or '0.0.0.0'})" if ip in ("", "0.0.0.0", "::") else ip for ip in ips)
+        every = {"": "every address", "0.0.0.0": "every IPv4 address (0.0.0.0)", "::": "every IPv6 address (::)"}
+        shown = ", ".join(every.get(ip, ip) for ip in ips)
         return (f"{CONTAINER_PORT} is published on {shown}: other machines that can reach yours can try to log in.",
                 f"a binding without an address listens on every interface of the host: \"Why 127.0.0.1?\" at the "
                 f"end of {_PORTS}. The value of ports= can say which address to listen on.",

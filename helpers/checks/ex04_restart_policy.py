@@ -81,6 +81,6 @@ def check(project: Project) -> Verdict:
                        "down after `docker stop` - but only until the engine restarts.",
                        "with `always`, a container you stopped by hand starts again when the Docker engine restarts "
                        "(a reboot, a Docker Desktop update). One policy remembers that you stopped it, even then: "
-                       f"the last row of the first table in {_TABLE}." + _RETRY, answer=_ANSWER)
+                       f"which one, the first table in {_TABLE} says." + _RETRY, answer=_ANSWER)
     return verdict(True, f"restart policy {name!r}: back after a crash and after exit 0 (RestartCount {count}), "
                    f"still {state_of(worker)['Status']} {STAY_DOWN_SECONDS:.0f} s after `docker stop`.", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..containers import health, newest, state_of, summary
 from ..project import Project
 from ..timeline import Timeline, word
-from . import Verdict, container_of, verdict
+from . import Verdict, again, container_of, verdict
 
 MIGRATION_DONE = "Applying market.0001_initial... OK"  # what `manage.py migrate` prints for the app's table
 _CONDITIONS = "«4. The three conditions, and the real Compose»"
@@ -45,7 +45,7 @@ def check(project: Project, timeline: Timeline) -> Verdict:
                        "waits only until db's container is running. Postgres then needs a few more seconds before it "
                        "accepts connections, and the backend's migrate does not wait: «2. Without a health "
                        f"condition: the backend starts, and fails». The table in {_CONDITIONS} has the condition "
-                       "that waits for more. Then run the exercise cell again.", answer=_ANSWER)
+                       "that waits for more." + again(), answer=_ANSWER)
     state, after = state_of(backend), f"backend started after db was healthy ({steps})"
     if state.get("Status") != "running":
         lines = backend.logs(tail=3).decode(errors="replace").strip().splitlines()

@@ -83,13 +83,14 @@ def check(project: Project, timeout: float = 60) -> Verdict:
           f"up to {n + waited:g} s ...", flush=True)  # a wait the learner should not sit through in silence
     started = sum(" started" in line for line in tg.logs().decode(errors="replace").splitlines())
     result = stop_during_update(tg, redis, 90001 + started, timeout=timeout)  # an id this bot has not had
-    above, clean = f"Choose a grace period above {n:g} s.", result.exit_code == 0 and result.finished
+    above = f"What must the grace period cover, then? The end of {_HOW_LONG} has the rule."
+    clean = result.exit_code == 0 and result.finished
     answer = (f"`stop_grace_period: {int(n) + MARGIN}s` in the service: one update ({n:g} s) plus a margin for "
               f"the bot to record its progress and exit (anything from a few seconds above {n:g} s to "
               f"{LONGEST_SENSIBLE} s passes).")
     if clean and waited > LONGEST_SENSIBLE:
         return verdict(False, f"{setting}: the bot finished its {n:g} s update and exited 0, but the grace period "
-                       f"is {waited} s.", "It works, but the grace period is also how long a bot that hangs holds "
+                       f"is {waited} s.", "it works, but the grace period is also how long a bot that hangs holds "
                        "up `docker compose stop`, `down` and every deploy before it is killed: how long it should "
                        f"be is at the end of {_HOW_LONG}. Keep it at most {LONGEST_SENSIBLE} s." + _RETRY,
                        answer=answer)

@@ -27,14 +27,9 @@ def _code_cells(notebook: str) -> list:
 
 
 def exercise_cell(notebook: str) -> str:
-    """The source of the one cell tagged ``exercise`` in ``notebooks/<notebook>``, exactly as committed. A notebook
-    whose exercise cell is not tagged (03, 04): the code cell just before the one that imports the check."""
+    """The source of the one cell tagged ``exercise`` in ``notebooks/<notebook>``, exactly as committed."""
     cells = _code_cells(notebook)
     tagged = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    if not tagged:
-        checks = [i for i, c in enumerate(cells) if re.search(r"^from helpers\.checks import ex\d\d", c.source, re.M)]
-        assert len(checks) == 1 and checks[0] > 0, f"{notebook}: no cell tagged 'exercise', and no one check cell"
-        tagged = [cells[checks[0] - 1]]
     assert len(tagged) == 1, f"{notebook}: expected one cell tagged 'exercise', found {len(tagged)}"
     return str(tagged[0].source)
 

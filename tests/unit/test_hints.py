@@ -81,8 +81,11 @@ def test_the_answer_shows_in_html_only_when_asked_again():
     first = verdict(False, "undefined volume", "«1. Named volumes»", exercise="zz_one", answer=answer)
     assert "Hint:" in first._repr_html_() and "Answer" not in first._repr_html_()
     page = verdict(False, "undefined volume", "«1. Named volumes»", exercise="zz_one", answer=answer)._repr_html_()
-    assert "<b>Answer (asked again):</b> volumes:\n  celerybeat_data:" in page
+    # a YAML answer: a block of its own, from its first line, in a code font, indent kept
+    assert '<b>Answer (asked again):</b>\n<pre style="margin:0">volumes:\n  celerybeat_data:' in page
     assert "&lt;project&gt;_celerybeat_data" in page and page.index("Hint:") < page.index("Answer")
+    code = verdict(False, "no alias", "see `net.connect`", exercise="zz_two", answer="`aliases=[\"cache\"]`")
+    assert "see <code>net.connect</code>" in code._repr_html_()
 
 
 def test_a_check_outside_an_exercise_module_is_counted_under_no_id():
@@ -133,3 +136,40 @@ def test_03_hints_point_at_the_lesson_and_keep_the_tuple_for_the_answer(ports):
     seen, hint, answer = binding_problem(ports, 5433)
     assert "«4. `ports:` — who can reach the database»" in hint
     assert "ALT_PORT)" not in hint and "ALT_PORT)" in answer
+
+
+class FakeShell:
+    """What ``_same_code_again`` reads of IPython: ``user_ns["In"]``, the cells run so far (``In[-1]`` is running)."""
+
+    def __init__(self) -> None:
+        self.user_ns: dict[str, list[str]] = {"In": [""]}
+
+    def run(self, cell: str) -> None:
+        self.user_ns["In"].append(cell)
+
+
+def test_in_a_notebook_the_same_state_after_changed_code_is_no_repeat(monkeypatch):
+    import IPython
+
+    shell = FakeShell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+
+    def check(cell: str = "print(check())") -> Verdict:
+        shell.run(cell)
+        return verdict(False, "still 1 port", "see «7. Profiles»", exercise="zz_code", answer="ports: []")
+
+    shell.run("setup()")
+    shell.run("exercise = 'untouched'")
+    assert not check().shows_answer                      # Run All: the untouched exercise
+    shell.run("exercise = 'first change'")
+    assert not check().repeat                            # the same state, but after other code: the hint alone
+    shell.run("exercise = 'first change'")
+    assert check().repeat                                # the same code and the same state: asked again
+    reset_attempts()
+    shell.run("exercise = 'a change'")
+    assert not check().shows_answer
+    assert check().repeat                                # only the check's cell again: asked again
+    reset_attempts()
+    assert not check("exercise = 1; print(check())").repeat  # the exercise and its check in one cell
+    assert not check("exercise = 2; print(check())").repeat  # changed: the hint alone
+    assert check("exercise = 2; print(check())").repeat      # unchanged, run again: the answer
