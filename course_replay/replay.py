@@ -49,7 +49,6 @@ TOKENS = r"<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A
 TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
 SLACK = 0.5  # seconds a client may fall behind the recording's clock before the clock waits for it
-PASSED_BY = 2.0  # seconds into the recording behind this run's progress: an unconsumed GET there was not asked
 AHEAD = 5.0  # seconds a request may be held for its place on the clock (more: a call made sooner than recorded)
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
 # the engine's times in responses (a zero time, 0001-01-01, is left alone): RFC 3339, events' time and timeNano,
@@ -149,7 +148,6 @@ class Recording:
         # the recording's clock: (time.monotonic(), seconds into the recording) that are the same moment; set by the
         # first exchange served, moved forward when the client falls behind (a learner reading between cells)
         self.anchor: tuple[float, float] | None = None
-        self.progress = 0.0  # the latest recorded time among the exchanges served (seconds into the recording)
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
@@ -245,19 +243,23 @@ class Recording:
             text = recorded_rx.sub(live, text)
         return text.encode("utf-8", "surrogateescape")
 
-    def find(self, key: str, method: str, used: bool, learner_known: bool) -> tuple[int, dict[str, str]] | None:
+    def now(self, speed: float) -> float | None:
+        """Where this replay is on the recording's clock (seconds into the recording), once it has started."""
+        return self.anchor[1] + (time.monotonic() - self.anchor[0]) * speed if self.anchor else None
+
+    def find(self, key: str, method: str, used: bool, learner_known: bool,
+             now: float | None = None) -> tuple[int, dict[str, str]] | None:
         """The exchange for ``key`` among the unconsumed (``used=False``) or the consumed ones, and what it teaches
-        (this run's value -> the recorded one); the learner id is learned only while it is not known. An
-        unconsumed GET with the key that came more than ``PASSED_BY`` seconds before the latest exchange this
-        replay served is passed over: this run did not ask it then (a wait that ended sooner asked the engine's
-        history fewer times), and a later one is the answer now."""
+        (this run's value -> the recorded one); the learner id is learned only while it is not known. A GET asked
+        more often than when recorded does not take an answer from more than ``AHEAD`` seconds later on the
+        recording's clock (``now``) while one was given before: it gets that one again, as a poll does."""
         reads = method in ("GET", "HEAD")
         hits = [i for i in self.by_key.get(key, []) if self.consumed[i] == used]
-        if hits and reads and not used and all("t" in self.ex[i] for i in hits):
-            return next((i for i in hits if self.ex[i]["t"] >= self.progress - PASSED_BY), hits[-1]), {}
-        last = used and reads
+        if hits and reads and not used and now is not None and self.ex[hits[0]].get("t", now) - now > AHEAD \
+                and any(self.consumed[i] for i in self.by_key[key]):
+            return None
         if hits:
-            return (hits[-1] if last else hits[0]), {}
+            return (hits[-1] if used and reads else hits[0]), {}
         found = None
         for i, prefix, rx, groups in self.templates.get(method, []):
             if self.consumed[i] == used and key.startswith(prefix) and (m := rx.fullmatch(key)):
@@ -265,7 +267,7 @@ class Recording:
                 if learner_known and self.learner in learned.values():
                     continue
                 found = i, learned
-                if not last:
+                if not (used and reads):
                     break
         return found
 
@@ -276,10 +278,6 @@ class Recording:
             self.anchor, self.times = None, {}
         if (self.shift_ns is None or rewind) and "t" in self.ex[i]:
             self.shift_ns = time.time_ns() - (self.t0_ns + int(self.ex[i]["t"] * 1e9))
-        if rewind:  # how far into the recording this run is (a GET polled past its recording: no news)
-            self.progress = self.ex[i].get("t", 0.0)
-        elif not self.consumed[i]:
-            self.progress = max(self.progress, self.ex[i].get("t", 0.0))
         self.consumed[i], self.cursor = True, i
         for live, recorded in learned.items():
             if len(live) >= 4 and recorded != self.learner:  # the latest value this run sent for a recorded one wins
@@ -338,9 +336,14 @@ class ReplayEngine(Service):
                 rec.learn_secret_files()
             for recordings, used in steps:
                 for rec in recordings:
-                    hit = rec.find(rec.to_recorded(key), method, used, self._learner_known)
+                    hit = rec.find(rec.to_recorded(key), method, used, self._learner_known, rec.now(self.speed))
                     if hit:
                         self.current, self.served = rec, self.served + 1
+                        if os.environ.get("COURSE_REPLAY_TRACE"):  # a file: which exchange answered each request
+                            with open(os.environ["COURSE_REPLAY_TRACE"], "a", encoding="utf-8") as f:
+                                f.write(json.dumps({"recording": rec.name, "exchange": hit[0], "used": used,
+                                                    "t": rec.ex[hit[0]].get("t"),
+                                                    "call": f"{method} {path}"[:120]}) + "\n")
                         learner = next((live for live, tok in hit[1].items() if tok == rec.learner), None)
                         if learner:  # this run's learner id, learned from the first request that names it
                             self._learner_known = True

@@ -12,6 +12,7 @@ first has no answer, and is not counted."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import sys
 import threading
@@ -61,8 +62,8 @@ class Verdict:
         hint = "" if self.passed else f"\n<b>Hint:</b> {_html(self.hint)}"
         answer = ""
         if self.shows_answer:
-            answer = (f"\n<b>Answer (asked again):</b>\n<pre style=\"margin:0\">{html.escape(self.answer)}</pre>"
-                      if "\n" in self.answer.strip() else f"\n<b>Answer (asked again):</b> {_html(self.answer)}")
+            answer = (f"\n<b>Answer (asked again):</b>\n{_blocks(self.answer)}" if "\n" in self.answer.strip()
+                      else f"\n<b>Answer (asked again):</b> {_html(self.answer)}")
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;white-space:pre-wrap">'
                 f"<b>{word}</b>: {_html(self.seen)}{hint}{answer}</div>")
 
@@ -70,6 +71,16 @@ class Verdict:
 def _html(text: str) -> str:
     """``text`` escaped for HTML, with its `code` spans in a code font."""
     return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def _blocks(text: str) -> str:
+    """An answer of several lines: its lines of prose (those with `code` spans) as text, the other lines (YAML,
+    code) as blocks in a code font that keep their indent."""
+    out: list[str] = []
+    for prose, lines in itertools.groupby(text.strip("\n").splitlines(), key=lambda line: "`" in line):
+        part = "\n".join(lines)
+        out.append(_html(part) if prose else f'<pre style="margin:0">{html.escape(part)}</pre>')
+    return "\n".join(out)
 
 
 def exercise_of(module: str) -> str | None:

@@ -51,7 +51,7 @@ def check(project: Project) -> Verdict:
                        f"WORKDIR. Override the container's working directory itself, as the celery service of "
                        f"{_OVERRIDES} does." + _RETRY, answer=f"{_ANSWER} {_KEEP}")
     if workdir != EXPECTED_DIR:
-        why = ("the image's WORKDIR, not overridden." if workdir == baked
+        why = ("the image's WORKDIR (not overridden, or overridden with the same directory)." if workdir == baked
                else f"the seed's collectors run from {EXPECTED_DIR}.")
         hint = (f"the container still runs from the image's WORKDIR. {_OVERRIDES} shows which argument of the SDK "
                 f"call (and which key of a compose file) overrides it: its celery service runs from {EXPECTED_DIR} "

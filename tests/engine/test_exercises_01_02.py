@@ -39,7 +39,7 @@ def test_01_collector_workdir(scope01):
     exec(exercise_cell("01_image_and_container.ipynb"), scope01)  # noqa: S102 - the committed exercise
     before = ex01_collector_workdir.check(project)
     assert not before.passed, str(before)
-    assert "WorkingDir /app; the image's WORKDIR, not overridden" in before.seen
+    assert "WorkingDir /app; the image's WORKDIR (not overridden" in before.seen
     assert "«3. The Dockerfile bakes, the compose file overrides»" in before.hint
     assert 'working_dir="/app/apis"' not in before.hint and 'working_dir="/app/apis"' in before.answer
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before) and "Answer" not in str(before)

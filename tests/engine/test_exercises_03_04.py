@@ -87,7 +87,8 @@ def test_03_untouched_exercise_then_solution(scope03):
          "second item of the tuple"),                                           # the old port
         ('{f"{ALT_PORT}/tcp": ("127.0.0.1", ALT_PORT)}', "but not 5432/tcp", "port inside the container",
          '{"5432/tcp": ("127.0.0.1", ALT_PORT)}'),                             # the host port as the key
-        ('{"5432/tcp": ALT_PORT}', "every address", "every interface of the host", "('127.0.0.1', ALT_PORT)"),
+        ('{"5432/tcp": ALT_PORT}', "every IPv4 address (0.0.0.0)", "every interface of the host",
+         "('127.0.0.1', ALT_PORT)"),
     ],
     ids=["old-host-port", "wrong-container-port", "every-address"],
 )
@@ -105,9 +106,10 @@ def test_03_near_misses(scope03, ports, seen, hint, answer):
         ({"5432/tcp": None}, "publishes no port", "«4. `ports:` — who can reach the database»"),
         ({"5432/tcp": None, "5433/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5433"}]}, "but not 5432/tcp",
          "port inside the container"),
-        ({"5432/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5433"}]}, "every address (0.0.0.0)", "every interface"),
+        ({"5432/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5433"}]}, "every IPv4 address (0.0.0.0)",
+         "every interface"),
         ({"5432/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5433"}, {"HostIp": "::", "HostPort": "5433"}]},
-         "every address (0.0.0.0), every address (::)", "Why 127.0.0.1?"),
+         "every IPv4 address (0.0.0.0), every IPv6 address (::)", "Why 127.0.0.1?"),
         ({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5432"}]}, "at host port 5432, not at ALT_PORT (5433)",
          "other half"),
     ],

@@ -241,3 +241,19 @@ def test_an_event_has_one_time_live_and_in_the_history() -> None:
     later = shift_times('[{"timeNano":1777629600123456789},{"timeNano":1777629601000000000}]', 5 * 10**9, memo)
     assert live == '{"timeNano":1777629601123456789}'
     assert later == '[{"timeNano":1777629601123456789},{"timeNano":1777629606000000000}]'
+
+
+def test_a_get_asked_more_often_than_recorded_gets_the_last_answer_not_a_later_one(tmp_path: Path) -> None:
+    """A listing polled once more than when recorded must not take the answer from 20 s later (and move the
+    recording's clock there): it gets the answer it got last."""
+    polls = [{"method": "GET", "path": "/v1.41/containers/json", "t": t, "body": f'[{{"n":{n}}}]'}
+             for n, t in enumerate((0.0, 0.1, 20.0))]
+    engine = ReplayEngine(write(tmp_path / "07_x.jsonl.gz", polls))
+    answers = []
+    for _ in range(3):
+        found = engine.match("GET", "/v1.41/containers/json", "", None)
+        assert not isinstance(found, str)
+        rec, ex, fresh = found
+        engine._timing(rec, ex, fresh)
+        answers.append((ex["body"], fresh))
+    assert answers == [('[{"n":0}]', True), ('[{"n":1}]', True), ('[{"n":1}]', False)]

@@ -84,6 +84,11 @@ def test_the_answer_shows_in_html_only_when_asked_again():
     # a YAML answer: a block of its own, from its first line, in a code font, indent kept
     assert '<b>Answer (asked again):</b>\n<pre style="margin:0">volumes:\n  celerybeat_data:' in page
     assert "&lt;project&gt;_celerybeat_data" in page and page.index("Hint:") < page.index("Answer")
+    mixed = "the file ends with `volumes:`:\nvolumes:\n  celerybeat_data:"
+    verdict(False, "undefined", "«1. Named volumes»", exercise="zz_three", answer=mixed)
+    page = verdict(False, "undefined", "«1. Named volumes»", exercise="zz_three", answer=mixed)._repr_html_()
+    assert ('the file ends with <code>volumes:</code>:\n<pre style="margin:0">volumes:\n  celerybeat_data:</pre>'
+            in page)  # prose as text, the YAML as a block
     code = verdict(False, "no alias", "see `net.connect`", exercise="zz_two", answer="`aliases=[\"cache\"]`")
     assert "see <code>net.connect</code>" in code._repr_html_()
 
