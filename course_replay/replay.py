@@ -8,8 +8,13 @@ a 64/12-hex token the client made up itself (Compose's config hashes) matches as
 sent there is learned, so later requests are translated to the recording and responses back to this run.
 
 Among exchanges with the key, the first unconsumed one in recording order wins (Compose creates containers in
-parallel: any order matches). A GET whose exchanges are used up gets the last of them again (polls); another
-request that matches a used exchange rewinds its recording to there (a notebook run again from the top).
+parallel: any order matches; Compose's environment, binds and depends_on label are sorted, being in Go map order).
+A GET whose exchanges are used up, or whose next one lies more than ``AHEAD`` seconds on, gets the last of them
+again (polls); another request that matches a used exchange rewinds its recording to there (a notebook run again).
+
+Timing (:meth:`ReplayEngine._timing`): each recording has a clock; every answer, stream chunk and hijacked byte is
+due at its recorded moment on it, and the clock waits for a client that falls behind. The engine's times in
+responses follow the clock, each recorded time keeping the value it was first given.
 """
 
 from __future__ import annotations
