@@ -13,7 +13,8 @@ binder/recordings/ (or $COURSE_RECORDINGS) on a socket of its own: ``DOCKER_HOST
 is set, the real engine is never asked (no cleanup, no snapshot), a notebook without a recording and every
 non-notebook test except the unit tests are skipped, and the replay's banner line is left out of the comparison.
 The run plays ``--replay-speed`` (default $COURSE_REPLAY_SPEED, else 1) times as fast as recorded. A request the
-recordings do not have fails the run (the notebook changed since it was recorded: ``./course record NN``).
+recordings do not have fails the run, and so does a recorded change (not a GET) that a notebook which ran did not
+make: the notebook changed since it was recorded (``./course record NN``).
 """
 from __future__ import annotations
 
@@ -163,6 +164,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if done["divergences"]:
             print(f"FAILED: {len(done['divergences'])} request(s) are not in the recordings:")
             for line in done["divergences"]:
+                print("  ", line)
+            session.exitstatus = 1
+        # a notebook that ran must still make every change its recording has (else it changed since recorded)
+        missed = {name: rec["not_replayed"] for name, rec in done["recordings"].items()
+                  if rec["consumed"] and rec["not_replayed"]}
+        for name, calls in missed.items():
+            print(f"FAILED: {name} no longer makes {len(calls)} recorded call(s) (./course record {name}):")
+            for line in calls[:10]:
                 print("  ", line)
             session.exitstatus = 1
     engine = _engine() if session.config.stash.get(USES_ENGINE, False) else None
