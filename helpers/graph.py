@@ -137,7 +137,8 @@ def _label(g: ComposeGraph, s: str) -> str:
 
 
 def _draw(g: ComposeGraph) -> Figure:
-    """networkx's drawing of the graph: a row per depth (the first on top), arrows coloured by condition."""
+    """networkx's drawing of the graph: a row per depth (the first on top), arrows coloured by condition (text on an
+    arrow only for ``restart: true`` or ``required: false``: nine services' labels would cover the picture)."""
     G = g.digraph  # noqa: N806 (networkx's name)
     # multipartite gives the rows (layer 0 at the bottom: flipped, so it starts on top); each row then spreads evenly
     ys = {s: -y for s, (x, y) in nx.multipartite_layout(G, "layer", align="horizontal").items()}
@@ -174,14 +175,17 @@ def _draw(g: ComposeGraph) -> Figure:
                                           connectionstyle=style)
         arrow.set_patchA(texts[u].get_bbox_patch())
         arrow.set_patchB(texts[v].get_bbox_patch())
-        nx.draw_networkx_edge_labels(G, pos, {(u, v): e.label}, label_pos=at, font_size=7.5, font_color=colour,
-                                     rotate=False, node_size=0, ax=ax, connectionstyle=style,
-                                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+        if e.label != e.condition or e.condition not in _COLOUR:  # else the colour says it (the legend)
+            nx.draw_networkx_edge_labels(G, pos, {(u, v): e.label}, label_pos=at, font_size=7.5, font_color=colour,
+                                         rotate=False, node_size=0, ax=ax, connectionstyle=style,
+                                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                               "alpha": 0.9})
     handles = [Line2D([], [], color=_COLOUR[c], label=c) for c in _COLOUR if c in {e.condition for e in g.edges}]
     if not all(e.required for e in g.edges):
         handles.append(Line2D([], [], color=pictures.GREY, ls="--", label="required: false"))
     fig.legend(handles=handles, loc="lower left", ncol=max(len(handles), 1), frameon=False, fontsize=8,
-               title="A → B: A waits for B (the condition is on the arrow); Compose starts the top row first",
+               title="A → B: A waits for B (the colour is the condition; restart or optional, written on the arrow); "
+               "Compose starts the top row first",
                title_fontsize=8, alignment="left")
     ax.axis("off")
     return fig

@@ -54,3 +54,5 @@ class ImageProgress:
             self.bar.set_description("images", refresh=False)
             self.bar.set_postfix_str("", refresh=False)
         self.bar.close()
+        if exc_type is None and not self.lines:  # a saved notebook keeps the widget's first text (0/3): say the end
+            print(f"images: {self.bar.n}/{len(self.refs)} ready", file=self.file)
