@@ -7,15 +7,14 @@ this run's values are put back to the recording's: the learner id and the checko
 a 64/12-hex token the client made up itself (Compose's config hashes) matches as a template: whatever this run
 sent there is learned, so later requests are translated to the recording and responses back to this run.
 
-Among exchanges with the key, the first unconsumed one in recording order wins; for a GET, the first not well
-before what the replay has already shown (a thread that asks later sees the later state). Compose creates containers
-in parallel: any order matches; Compose's environment, binds and depends_on label are sorted (Go map order). A GET
-whose exchanges are used up, or whose next one lies more than ``AHEAD`` seconds on, gets the last of them again
-(polls); another request that matches a used exchange rewinds its recording to there (a notebook run again).
+Among exchanges with the key, the first unconsumed one in recording order wins (Compose creates containers in
+parallel: any order matches; Compose's environment, binds and depends_on label are sorted, being in Go map order).
+A GET whose exchanges are used up, or whose next one lies more than ``AHEAD`` seconds on, gets the last of them
+again (polls); another request that matches a used exchange rewinds its recording to there (a notebook run again).
 
 Timing (:meth:`ReplayEngine._timing`): each recording has a clock; every answer, stream chunk and hijacked byte is
-due at its recorded moment on it, and the clock never runs ahead of the client: it waits for one that falls behind.
-The engine's times in responses follow the clock, each recorded time keeping the value it was first given.
+due at its recorded moment on it, and the clock waits for a client that falls behind. The engine's times in
+responses follow the clock, each recorded time keeping the value it was first given.
 """
 
 from __future__ import annotations
@@ -54,8 +53,8 @@ TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
 TOKENS = r"<redacted-secret-\d+>|(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])|(?<![0-9A-Za-z])[0-9a-f]{12}(?![0-9A-Za-z])"
 TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
-AHEAD = 5.0  # recorded seconds a request may wait for its place on the clock (more: a call made sooner than recorded)
-CONCURRENT = 0.05  # recorded seconds: a GET's answer this much older than what the replay has shown is passed over
+SLACK = 0.5  # seconds a client may fall behind the recording's clock before the clock waits for it
+AHEAD = 5.0  # seconds a request may be held for its place on the clock (more: a call made sooner than recorded)
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
 # the engine's times in responses (a zero time, 0001-01-01, is left alone): RFC 3339, events' time and timeNano,
 # listings' Created
@@ -94,14 +93,6 @@ def shift_times(text: str, ns: int, memo: dict[str, str] | None = None) -> str:
         return moved
 
     return EPOCH.sub(kept(epoch), WHEN.sub(kept(rfc3339), text))
-
-
-def trace(entry: dict[str, Any]) -> None:
-    """With ``COURSE_REPLAY_TRACE`` naming a file: append ``entry`` (which exchange answered a request, a chunk
-    that stopped waiting) to it as a JSON line, with the time (``time.monotonic()``)."""
-    if os.environ.get("COURSE_REPLAY_TRACE"):
-        with open(os.environ["COURSE_REPLAY_TRACE"], "a", encoding="utf-8") as f:
-            f.write(json.dumps({**entry, "at": round(time.monotonic(), 3)}) + "\n")
 
 
 def _canon(text: str) -> str:
@@ -160,11 +151,8 @@ class Recording:
         self.shift_ns: int | None = None
         self.times: dict[str, str] = {}  # each recorded time as this replay gave it first (then always the same)
         # the recording's clock: (time.monotonic(), seconds into the recording) that are the same moment; set by the
-        # first exchange served, set back when the client falls behind it, forward when the client is far ahead
+        # first exchange served, moved forward when the client falls behind (a learner reading between cells)
         self.anchor: tuple[float, float] | None = None
-        # the latest recorded moment this replay has shown the client (an exchange served, a stream's chunk sent):
-        # the clock waits there for a client that is behind, and a GET's answers from before it are passed over
-        self.reached = float("-inf")
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
@@ -267,21 +255,14 @@ class Recording:
     def find(self, key: str, method: str, used: bool, learner_known: bool,
              now: float | None = None) -> tuple[int, dict[str, str]] | None:
         """The exchange for ``key`` among the unconsumed (``used=False``) or the consumed ones, and what it teaches
-        (this run's value -> the recorded one); the learner id is learned only while it is not known.
-
-        A GET is answered as the engine would answer it now: recorded answers from well before (``CONCURRENT``) what
-        this replay has already shown (:attr:`reached`: an event sent on a stream, another thread's later answer)
-        are passed over, as a thread that asks later than when recorded would see the later state. A GET asked more
-        often than when recorded does not take an answer from more than ``AHEAD`` seconds later on the recording's
-        clock (``now``) while one was given before: it gets that one again, as a poll does."""
+        (this run's value -> the recorded one); the learner id is learned only while it is not known. A GET asked
+        more often than when recorded does not take an answer from more than ``AHEAD`` seconds later on the
+        recording's clock (``now``) while one was given before: it gets that one again, as a poll does."""
         reads = method in ("GET", "HEAD")
         hits = [i for i in self.by_key.get(key, []) if self.consumed[i] == used]
-        if hits and reads and not used:
-            after = self.reached - CONCURRENT
-            hits = [i for i in hits if self.ex[i].get("t", after) >= after] or hits[-1:]
-            if now is not None and self.ex[hits[0]].get("t", now) - now > AHEAD \
-                    and any(self.consumed[i] for i in self.by_key[key]):
-                return None
+        if hits and reads and not used and now is not None and self.ex[hits[0]].get("t", now) - now > AHEAD \
+                and any(self.consumed[i] for i in self.by_key[key]):
+            return None
         if hits:
             return (hits[-1] if used and reads else hits[0]), {}
         found = None
@@ -295,17 +276,11 @@ class Recording:
                     break
         return found
 
-    def replayed_change(self, i: int) -> bool:
-        """Whether exchange ``i`` changes something that a replay of the notebook changes too: not a GET, and not
-        one of the course's own records (:mod:`helpers.records` writes them on a real engine only)."""
-        e = self.ex[i]
-        return e["method"] not in ("GET", "HEAD") and "course-record-" not in json.dumps([e["path"], e.get("req_body")])
-
     def take(self, i: int, learned: dict[str, str]) -> dict[str, Any]:
         rewind = self.consumed[i] and self.ex[i]["method"] not in ("GET", "HEAD")
         if rewind:
             self.consumed[i:] = [False] * (len(self.ex) - i)  # run again: rewind to here
-            self.anchor, self.times, self.reached = None, {}, float("-inf")
+            self.anchor, self.times = None, {}
         if (self.shift_ns is None or rewind) and "t" in self.ex[i]:
             self.shift_ns = time.time_ns() - (self.t0_ns + int(self.ex[i]["t"] * 1e9))
         self.consumed[i], self.cursor = True, i
@@ -369,9 +344,11 @@ class ReplayEngine(Service):
                     hit = rec.find(rec.to_recorded(key), method, used, self._learner_known, rec.now(self.speed))
                     if hit:
                         self.current, self.served = rec, self.served + 1
-                        trace({"recording": rec.name, "exchange": hit[0], "used": used,
-                               "t": rec.ex[hit[0]].get("t"), "clock": rec.now(self.speed),
-                               "call": f"{method} {path}"[:120]})
+                        if os.environ.get("COURSE_REPLAY_TRACE"):  # a file: which exchange answered each request
+                            with open(os.environ["COURSE_REPLAY_TRACE"], "a", encoding="utf-8") as f:
+                                f.write(json.dumps({"recording": rec.name, "exchange": hit[0], "used": used,
+                                                    "t": rec.ex[hit[0]].get("t"),
+                                                    "call": f"{method} {path}"[:120]}) + "\n")
                         learner = next((live for live, tok in hit[1].items() if tok == rec.learner), None)
                         if learner:  # this run's learner id, learned from the first request that names it
                             self._learner_known = True
@@ -435,7 +412,9 @@ class ReplayEngine(Service):
         return {"replay": True, "served": self.served, "divergences": list(self.divergences),
                 "current": self.current.name,
                 "recordings": {r.name: {"exchanges": len(r.ex), "consumed": sum(r.consumed), "not_replayed": [
-                    r.describe(i) for i in range(len(r.ex)) if not r.consumed[i] and r.replayed_change(i)]}
+                    r.describe(i) for i, e in enumerate(r.ex)  # the course's records: written on a real engine only
+                    if not r.consumed[i] and e["method"] not in ("GET", "HEAD")
+                    and "course-record-" not in json.dumps([e["path"], e.get("req_body")])]}
                     for r in self.recordings}}
 
     def _wait(self, client: Conn, until: float) -> bool:
@@ -450,20 +429,17 @@ class ReplayEngine(Service):
 
         Every exchange of a recording keeps its place on the recording's clock (divided by the speed), so a poll
         that comes sooner than it came when recorded waits, and a stream's chunks and the answers to polls arrive
-        in the recorded order. The clock never runs ahead of the client: a request that comes later than its
-        recorded moment (a learner reading between cells, a slow kernel, a fast replay) sets the clock back to the
-        latest recorded moment served, so a stream's chunks recorded after this request still come after its
-        answer. A request that would wait more than ``AHEAD`` recorded seconds moves the clock forward. An exchange
-        served again (a GET polled past its recording) just takes as long as it took."""
+        in the recorded order. When the client is behind the clock (a learner reading between cells), the clock
+        waits for it; a request that would wait more than ``AHEAD`` moves the clock forward. An exchange served
+        again (a GET polled past its recording) just takes as long as it took."""
         now, t = time.monotonic(), ex.get("t")
         if not fresh or t is None:
             return lambda dt: now + dt / self.speed
         with self._lock:
-            clock, reached = rec.now(self.speed), max(t, rec.reached)
-            if clock is None or clock < t - AHEAD or clock > reached:
-                to = t if clock is None or clock < t - AHEAD else reached
-                rec.anchor = (now, to)  # the engine's times in responses move with the clock: events stay in order
-                rec.shift_ns = time.time_ns() - (rec.t0_ns + int(to * 1e9))  # with the marks a lesson makes
+            late = now - (rec.anchor[0] + (t - rec.anchor[1]) / self.speed) if rec.anchor else 0.0
+            if rec.anchor is None or late > SLACK or late < -AHEAD:
+                rec.anchor = (now, t)  # the engine's times in responses move with the clock: events stay in order
+                rec.shift_ns = time.time_ns() - (rec.t0_ns + int(t * 1e9))  # with the marks a lesson makes
         return lambda dt: rec.anchor[0] + (t + dt - rec.anchor[1]) / self.speed if rec.anchor else now + dt
 
     def _serve(self, client: Conn, method: str, rec: Recording, ex: dict[str, Any], fresh: bool) -> bool:
@@ -474,8 +450,6 @@ class ReplayEngine(Service):
         lat = ex.get("lat", 0)
         if self._wait(client, when(lat)):
             return False
-        if fresh and "t" in ex:
-            rec.reached = max(rec.reached, ex["t"] + lat)
         live = rec.to_live
 
         def out(item: Any) -> bytes:
@@ -501,8 +475,6 @@ class ReplayEngine(Service):
             if self._wait(client, when(lat + t)):
                 return False
             client.sock.sendall(chunk_bytes(out(item)))
-            if "t" in ex:
-                rec.reached = max(rec.reached, ex["t"] + lat + t)
         if ex.get("end") == "server":
             client.sock.sendall(b"0\r\n\r\n")
             return True
