@@ -55,6 +55,7 @@ TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
 SLACK = 0.5  # seconds a client may fall behind the recording's clock before the clock waits for it
 AHEAD = 5.0  # seconds a request may be held for its place on the clock (more: a call made sooner than recorded)
+CALLER = "X-Course-Caller"  # helpers.engine.CALLER_HEADER (course_replay does not import the helpers)
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
 # the engine's times in responses (a zero time, 0001-01-01, is left alone): RFC 3339, events' time and timeNano,
 # listings' Created
@@ -110,15 +111,18 @@ def _canon(text: str) -> str:
     return TIME.sub("<time>", json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
-def request_key(method: str, path: str, query: str, stored_body: Any) -> str:
-    """The normalised key of a request (``stored_body`` as :func:`course_replay.record.store_body` stores it)."""
+def request_key(method: str, path: str, query: str, stored_body: Any, caller: str = "") -> str:
+    """The normalised key of a request (``stored_body`` as :func:`course_replay.record.store_body` stores it);
+    ``caller``: its ``X-Course-Caller`` header (``helpers.engine.caller``), so each background thread of the
+    course gets its own recorded answers in its own order."""
     params = sorted((k, "<time>" if k in ("since", "until") else _canon(v))
                     for k, v in parse_qsl(query, keep_blank_values=True))
     if isinstance(stored_body, dict) and "sha256" in stored_body:
         body = "<tar>"
     else:
         body = _canon((dec(stored_body) or b"").decode("utf-8", "replace"))
-    return f"{method} {unquote(VERSION.sub('', path))}?{'&'.join(f'{k}={v}' for k, v in params)}\n{body}"
+    key = f"{method} {unquote(VERSION.sub('', path))}?{'&'.join(f'{k}={v}' for k, v in params)}\n{body}"
+    return f"{key}\n@{caller}" if caller else key
 
 
 def _name_rx(name: str, value: str) -> str:
@@ -154,7 +158,8 @@ class Recording:
         # first exchange served, moved forward when the client falls behind (a learner reading between cells)
         self.anchor: tuple[float, float] | None = None
         self.consumed, self.cursor = [False] * len(self.ex), -1
-        self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body")) for e in self.ex]
+        self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body"),
+                                 header(e.get("req_headers", []), CALLER)) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
         self.templates: dict[str, list[tuple[int, str, re.Pattern[str], dict[str, str]]]] = {}
         # A token is the engine's once a response had it before the request was sent: a stream's later chunks
@@ -328,10 +333,11 @@ class ReplayEngine(Service):
         self.divergences: list[str] = []
         self._lock = threading.Lock()
 
-    def match(self, method: str, path: str, query: str, body: Any) -> tuple[Recording, dict[str, Any], bool] | str:
+    def match(self, method: str, path: str, query: str, body: Any,
+              caller: str = "") -> tuple[Recording, dict[str, Any], bool] | str:
         """The recording and exchange that answer this request, and whether it is served for the first time (a GET
         polled again past its recording is not), else the divergence message."""
-        key = request_key(method, path, query, body)
+        key = request_key(method, path, query, body, caller)
         with self._lock:
             others = [r for r in self.recordings if r is not self.current]
             steps = [([self.current], False), ([self.current], True), (others, False), (others, True)]
@@ -375,7 +381,7 @@ class ReplayEngine(Service):
             if path.startswith("/_course_replay/"):
                 self._reply(sock, 200, self._control(method, path, body if isinstance(body, bytes) else None))
                 continue
-            found = self.match(method, path, query, body)
+            found = self.match(method, path, query, body, header(headers, CALLER))
             if isinstance(found, str):
                 if path.endswith("/_ping"):  # clients ping whenever they like: always answered
                     meta = self.recordings[0].meta

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 
 from . import events, naming
 from .containers import health, newest, started_at
-from .engine import client
+from .engine import caller, client
 from .images import is_standin
 
 _STATE_COLOUR = {"running": "#238b45", "restarting": "#e6550d", "paused": "#6a51a3", "exited": "#a50f15",
@@ -82,11 +82,12 @@ class Dashboard:
         self.message = widgets.HTML("")
         self.widget = widgets.VBox([self.title, self.grid, self.message])
         self.widget.add_class("course-dashboard")
-        self.refresh()
-        if live:
+        if live:  # subscribe first, then read: an event in between is not lost (refresh holds the lock)
             self._follower = events.Follower(events.of_project(self.project), self._on_event, engine=self._engine,
                                              on_end=lambda why: self._title(f"{why}: not live any more"),
                                              name=f"dashboard-{self.project}").start()
+        self.refresh()
+        if live:
             self._threads.append(threading.Thread(target=self._tick, args=(tick,), daemon=True,
                                                   name=f"dashboard-uptime-{self.project}"))
             self._threads[-1].start()
@@ -119,13 +120,13 @@ class Dashboard:
     def refresh(self, service: str | None = None) -> None:
         """Re-read one service (or all) from the engine and update the rows."""
         labels = [f"{naming.PROJECT_LABEL}={self.project}"] + ([f"{naming.SERVICE_LABEL}={service}"] if service else [])
-        # ignore_removed: a container removed between the listing and its inspection is simply not there
-        found: list[Any] = self._engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
-        by_service: dict[str, list[Any]] = {}
-        for c in found:
-            if (c.labels or {}).get(naming.ONEOFF_LABEL) != "True":
-                by_service.setdefault(c.labels.get(naming.SERVICE_LABEL, c.name), []).append(c)
-        with self._lock:
+        with self._lock:  # read and show as one step: a later event's re-read cannot be overtaken by an older one
+            # ignore_removed: a container removed between the listing and its inspection is simply not there
+            found: list[Any] = self._engine.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+            by_service: dict[str, list[Any]] = {}
+            for c in found:
+                if (c.labels or {}).get(naming.ONEOFF_LABEL) != "True":
+                    by_service.setdefault(c.labels.get(naming.SERVICE_LABEL, c.name), []).append(c)
             names = [service] if service else sorted(set(by_service) | set(self._facts))
             for name in names:
                 self._facts[name] = self._facts_of(name, by_service.get(name, []))
@@ -238,8 +239,9 @@ class Dashboard:
         def work() -> None:
             self._say(f"{action} {service} …")
             try:
-                getattr(self, action)(service)
-                self.refresh(service)
+                with caller(f"dashboard-{action}"):
+                    getattr(self, action)(service)
+                    self.refresh(service)
                 self._say(f"{action} {service}: done — now {self._facts[service]['state']}")
             except Exception as exc:  # noqa: BLE001 - a button must report, not raise into the void
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

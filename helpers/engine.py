@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import platform
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import docker
@@ -16,6 +18,8 @@ from .errors import EngineUnavailable
 
 T = TypeVar("T")
 _client: docker.DockerClient | None = None
+CALLER_HEADER = "X-Course-Caller"
+_caller = threading.local()
 
 _START_HINTS = {
     "Linux": "start the engine: `sudo systemctl start docker` (or `sudo dockerd &` where there is no systemd); "
@@ -61,6 +65,7 @@ def connect(timeout: int = 60) -> docker.DockerClient:
             f"{_START_HINTS.get(system, _START_HINTS['Linux'])}. Then run this cell again. "
             "Check with `docker info` in a terminal.",
         ) from None
+    _tag_requests(new)
     if os.environ.get("COURSE_REPLAY"):  # Binder: a replay of a recorded run answers (see course_replay)
         from course_replay import banner
 
@@ -77,6 +82,34 @@ def on_host(name: str, look: Callable[[], T]) -> T:
 
         return fact(name, look)
     return look()
+
+
+@contextmanager
+def caller(name: str) -> Iterator[None]:
+    """Requests this thread makes in the block say who makes them (header ``X-Course-Caller``). Background threads
+    (the dashboard, the timeline, each service's start in ``up``) poll the same containers as the lesson's own
+    waits; a replay of a recorded run (``course_replay``) gives each caller its own recorded answers in order,
+    whichever thread asks first."""
+    before = getattr(_caller, "name", "")
+    _caller.name = name
+    try:
+        yield
+    finally:
+        _caller.name = before
+
+
+def _tag_requests(engine: docker.DockerClient) -> None:
+    """Make ``engine``'s requests carry the caller of :func:`caller` (docker-py's APIClient is a requests
+    Session: every request, streams included, goes through ``prepare_request``)."""
+    session, prepare = engine.api, engine.api.prepare_request
+
+    def tagged(request: Any) -> Any:
+        prepared = prepare(request)
+        if name := getattr(_caller, "name", ""):
+            prepared.headers[CALLER_HEADER] = name
+        return prepared
+
+    session.prepare_request = tagged  # type: ignore[method-assign]
 
 
 def client() -> docker.DockerClient:

@@ -14,7 +14,7 @@ from typing import Any
 import docker
 
 from . import naming
-from .engine import client
+from .engine import caller, client
 
 Event = dict[str, Any]
 
@@ -72,8 +72,9 @@ class Follower:
     def _follow(self) -> None:
         why = "event stream ended"
         try:
-            for event in self._stream:
-                self.on_event(event)
+            with caller(self.name):  # what on_event asks the engine is this follower's (see engine.caller)
+                for event in self._stream:
+                    self.on_event(event)
         except Exception as exc:  # noqa: BLE001 - closed by close(), or the engine went away: say which
             why = f"event stream ended: {type(exc).__name__}"
         if not self._closing:

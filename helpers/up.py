@@ -20,7 +20,7 @@ from docker.models.containers import Container
 from . import naming
 from .compose_file import ComposeFile, depends_on_conditions
 from .containers import summary
-from .engine import client
+from .engine import caller, client
 from .errors import CourseError
 from .project import Project
 from .stack import cache_from
@@ -130,24 +130,26 @@ def up(compose: ComposeFile, project: str, services: Iterable[str] | None = None
     errors: list[BaseException] = []
 
     def start(service: str) -> None:
-        try:
-            for dep, condition in depends_on_conditions(compose.services[service]).items():
-                if not ready[dep].wait(timeout) or dep not in created:
-                    raise CourseError(f"'{service}' waited for '{dep}', which never started.",
-                                      f"see the error for '{dep}' above.")
-                t0 = time.monotonic()
-                with timeline.hold(service, f"held back: waiting for {dep} {condition}") if timeline else nullcontext():
-                    _await(created[dep], condition, timeout, service, progress)
-                if on_wait:
-                    on_wait(service, dep, condition, t0, time.monotonic())
-            container = create_container(client(), sdk_kwargs(compose, service, project))
-            container.start()
-            created[service] = container
-            progress(f"[{service}] started {container.name}")
-        except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the caller's thread
-            errors.append(exc)
-        finally:
-            ready[service].set()
+        with caller(f"up-{service}"):  # this thread's polls are its own in a replay (see engine.caller)
+            try:
+                for dep, condition in depends_on_conditions(compose.services[service]).items():
+                    if not ready[dep].wait(timeout) or dep not in created:
+                        raise CourseError(f"'{service}' waited for '{dep}', which never started.",
+                                          f"see the error for '{dep}' above.")
+                    t0 = time.monotonic()
+                    held = f"held back: waiting for {dep} {condition}"
+                    with timeline.hold(service, held) if timeline else nullcontext():
+                        _await(created[dep], condition, timeout, service, progress)
+                    if on_wait:
+                        on_wait(service, dep, condition, t0, time.monotonic())
+                container = create_container(client(), sdk_kwargs(compose, service, project))
+                container.start()
+                created[service] = container
+                progress(f"[{service}] started {container.name}")
+            except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the caller's thread
+                errors.append(exc)
+            finally:
+                ready[service].set()
 
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
         list(pool.map(start, wanted))

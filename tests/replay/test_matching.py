@@ -257,3 +257,37 @@ def test_a_get_asked_more_often_than_recorded_gets_the_last_answer_not_a_later_o
         engine._timing(rec, ex, fresh)
         answers.append((ex["body"], fresh))
     assert answers == [('[{"n":0}]', True), ('[{"n":1}]', True), ('[{"n":1}]', False)]
+
+
+def test_each_caller_gets_its_own_recorded_answers_in_order(tmp_path: Path) -> None:
+    """The lesson's wait and the dashboard's thread poll one container; recorded, the dashboard read "running"
+    just before the wait read "exited". Replayed, the wait asks first: it still gets its own answer."""
+    poll = {"method": "GET", "path": "/v1.41/containers/abc/json"}
+    rec = write(tmp_path / "05_x.jsonl.gz", [
+        {**poll, "t": 1.0, "body": '{"State":"running"}'},
+        {**poll, "t": 2.0, "body": '{"State":"running"}',
+         "req_headers": [["X-Course-Caller", "dashboard-05-x-rec"]]},
+        {**poll, "t": 2.1, "body": '{"State":"exited"}'},
+    ])
+    engine = ReplayEngine(rec, names={"learner": "me"})
+    assert served(engine, "GET", "/v1.45/containers/abc/json")[1]["body"] == '{"State":"running"}'
+    assert served(engine, "GET", "/v1.45/containers/abc/json")[1]["body"] == '{"State":"exited"}'
+    found = engine.match("GET", "/v1.45/containers/abc/json", "", None, caller="dashboard-05-x-me")
+    assert not isinstance(found, str) and found[1]["t"] == 2.0
+
+
+def test_a_thread_inside_caller_tags_its_requests() -> None:
+    import requests
+
+    from helpers import engine as course_engine
+
+    class Fake:  # what _tag_requests needs of a DockerClient: .api, a requests Session
+        api = requests.Session()
+
+    fake: Any = Fake()
+    course_engine._tag_requests(fake)
+    plain = fake.api.prepare_request(requests.Request("GET", "http://x/containers/json"))
+    with course_engine.caller("timeline-p"):
+        tagged = fake.api.prepare_request(requests.Request("GET", "http://x/containers/json"))
+    assert course_engine.CALLER_HEADER not in plain.headers
+    assert tagged.headers[course_engine.CALLER_HEADER] == "timeline-p"
