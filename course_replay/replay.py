@@ -10,7 +10,10 @@ sent there is learned, so later requests are translated to the recording and res
 Among exchanges with the key, the first unconsumed one in recording order wins (Compose creates containers in
 parallel: any order matches; Compose's environment, binds and depends_on label are sorted, being in Go map order).
 A GET whose exchanges are used up, or whose next one lies more than ``AHEAD`` seconds on, gets the last of them
-again (polls); another request that matches a used exchange rewinds its recording to there (a notebook run again).
+again (polls); a GET asked less often passes over answers made out of date by an event already sent
+(:meth:`Recording._superseded`); another request that matches a used exchange rewinds its recording to there (a
+notebook run again). The ``X-Course-Caller`` header (``helpers.engine.caller``) is part of the key: each of the
+course's background threads gets its own recorded answers in order.
 
 Timing (:meth:`ReplayEngine._timing`): each recording has a clock; every answer, stream chunk and hijacked byte is
 due at its recorded moment on it, and the clock waits for a client that falls behind. The engine's times in
@@ -158,6 +161,7 @@ class Recording:
         # first exchange served, moved forward when the client falls behind (a learner reading between cells)
         self.anchor: tuple[float, float] | None = None
         self.consumed, self.cursor = [False] * len(self.ex), -1
+        self.shown = float("-inf")  # when (seconds into the recording) the latest event this replay sent happened
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body"),
                                  header(e.get("req_headers", []), CALLER)) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
@@ -265,9 +269,14 @@ class Recording:
         recording's clock (``now``) while one was given before: it gets that one again, as a poll does."""
         reads = method in ("GET", "HEAD")
         hits = [i for i in self.by_key.get(key, []) if self.consumed[i] == used]
+        passed = []  # out-of-date answers passed over: consumed with the one given
+        while reads and not used and len(hits) > 1 and self._superseded(hits[0], hits[1]):
+            passed.append(hits.pop(0))
         if hits and reads and not used and now is not None and self.ex[hits[0]].get("t", now) - now > AHEAD \
                 and any(self.consumed[i] for i in self.by_key[key]):
             return None
+        for i in passed:
+            self.consumed[i] = True
         if hits:
             return (hits[-1] if used and reads else hits[0]), {}
         found = None
@@ -281,11 +290,23 @@ class Recording:
                     break
         return found
 
+    def _superseded(self, old: int, new: int) -> bool:
+        """Whether a poll's recorded answer ``old`` is out of date, ``new`` (the same request, recorded later) being
+        the one to give now: an event already sent happened after ``old`` was answered and shortly before ``new``
+        was asked, and no change was recorded between the two. A client that got two events at once polls once
+        where the recorded run polled twice; the first answer would contradict the events it has seen."""
+        if "t" not in self.ex[old] or "t" not in self.ex[new]:
+            return False
+        t_old, t_new = self.ex[old]["t"] + self.ex[old].get("lat", 0), self.ex[new]["t"]
+        return t_old < self.shown and t_new <= self.shown + SLACK and not any(
+            not self.consumed[j] and e["method"] not in ("GET", "HEAD") and t_old < e.get("t", t_old) < t_new
+            for j, e in enumerate(self.ex))
+
     def take(self, i: int, learned: dict[str, str]) -> dict[str, Any]:
         rewind = self.consumed[i] and self.ex[i]["method"] not in ("GET", "HEAD")
         if rewind:
             self.consumed[i:] = [False] * (len(self.ex) - i)  # run again: rewind to here
-            self.anchor, self.times = None, {}
+            self.anchor, self.times, self.shown = None, {}, float("-inf")
         if (self.shift_ns is None or rewind) and "t" in self.ex[i]:
             self.shift_ns = time.time_ns() - (self.t0_ns + int(self.ex[i]["t"] * 1e9))
         self.consumed[i], self.cursor = True, i
@@ -313,6 +334,13 @@ class Recording:
         e = self.ex[i]
         call = f"{e['method']} {VERSION.sub('', e['path'])}" + (f"?{e['query']}" if e["query"] else "")
         return self.to_live(unquote_plus(call)[:160].encode()).decode()
+
+
+def _trace(entry: dict[str, Any]) -> None:
+    """With COURSE_REPLAY_TRACE (a file): one line of what the replay did, and when (``time.monotonic()``)."""
+    if os.environ.get("COURSE_REPLAY_TRACE"):
+        with open(os.environ["COURSE_REPLAY_TRACE"], "a", encoding="utf-8") as f:
+            f.write(json.dumps({**entry, "at": round(time.monotonic(), 3)}) + "\n")
 
 
 class ReplayEngine(Service):
@@ -350,11 +378,8 @@ class ReplayEngine(Service):
                     hit = rec.find(rec.to_recorded(key), method, used, self._learner_known, rec.now(self.speed))
                     if hit:
                         self.current, self.served = rec, self.served + 1
-                        if os.environ.get("COURSE_REPLAY_TRACE"):  # a file: which exchange answered each request
-                            with open(os.environ["COURSE_REPLAY_TRACE"], "a", encoding="utf-8") as f:
-                                f.write(json.dumps({"recording": rec.name, "exchange": hit[0], "used": used,
-                                                    "t": rec.ex[hit[0]].get("t"),
-                                                    "call": f"{method} {path}"[:120]}) + "\n")
+                        _trace({"recording": rec.name, "exchange": hit[0], "used": used,  # which answered
+                                "t": rec.ex[hit[0]].get("t"), "call": f"{method} {path}"[:120], "caller": caller})
                         learner = next((live for live, tok in hit[1].items() if tok == rec.learner), None)
                         if learner:  # this run's learner id, learned from the first request that names it
                             self._learner_known = True
@@ -477,10 +502,16 @@ class ReplayEngine(Service):
             client.sock.sendall(head_bytes(start, [*headers, ("Content-Length", str(len(body)))]) + body)
             return True
         client.sock.sendall(head_bytes(start, [*headers, ("Transfer-Encoding", "chunked")]))
-        for t, item in ex["chunks"]:
-            if self._wait(client, when(lat + t)):
+        for n, (t, item) in enumerate(ex["chunks"]):
+            due = when(lat + t)
+            if self._wait(client, due):
+                _trace({"chunk": n, "of": ex["path"][-40:], "closed": True})
                 return False
             client.sock.sendall(chunk_bytes(out(item)))
+            if ex["path"].endswith("/events") and "t" in ex:
+                rec.shown = max(rec.shown, ex["t"] + lat + t)
+            if len(ex["chunks"]) > 1:
+                _trace({"chunk": n, "of": ex["path"][-40:], "late": round(time.monotonic() - due, 3)})
         if ex.get("end") == "server":
             client.sock.sendall(b"0\r\n\r\n")
             return True

@@ -291,3 +291,27 @@ def test_a_thread_inside_caller_tags_its_requests() -> None:
         tagged = fake.api.prepare_request(requests.Request("GET", "http://x/containers/json"))
     assert course_engine.CALLER_HEADER not in plain.headers
     assert tagged.headers[course_engine.CALLER_HEADER] == "timeline-p"
+
+
+def test_a_poll_made_once_for_two_events_gets_the_answer_after_both(tmp_path: Path) -> None:
+    """Recorded: an event, a poll ("starting"), another event, a poll ("healthy"). Replayed, both events came
+    before the client's one poll: it gets "healthy", not the answer that the second event made out of date."""
+    poll = {"method": "GET", "path": "/v1.41/containers/abc/json"}
+    rec = write(tmp_path / "03_x.jsonl.gz", [
+        {"method": "GET", "path": "/v1.41/events", "t": 1.0, "chunks": [[0.5, "created"], [0.6, "healthy"]]},
+        {**poll, "t": 1.51, "body": '{"Health":"starting"}'},
+        {**poll, "t": 1.61, "body": '{"Health":"healthy"}'},
+        {"method": "POST", "path": "/v1.41/containers/abc/restart", "t": 2.0},
+        {**poll, "t": 2.1, "body": '{"Health":"starting"}'},
+    ])
+    engine = ReplayEngine(rec, names={"learner": "me"})
+    recording = engine.recordings[0]
+    assert served(engine, "GET", "/v1.45/containers/abc/json")[1]["t"] == 1.51  # no event sent yet: in order
+    recording.consumed[1] = False
+    recording.shown = 1.6  # both events sent (the replay sets this as it sends a /events chunk)
+    assert served(engine, "GET", "/v1.45/containers/abc/json")[1]["t"] == 1.61
+    assert recording.consumed[1]  # the answer passed over is used up with it
+    recording.shown = 2.5  # events after the restart were sent: the poll of 1.51 is out of date, but the one
+    assert not recording._superseded(1, 4)  # of 2.1 shows the restart, which this run has not made yet
+    recording.consumed[3] = True
+    assert recording._superseded(1, 4)
