@@ -58,7 +58,9 @@ TOKEN = re.compile(f"({TOKENS})")
 SECRET_VALUE = r'(?:[^"\\\s&]|\\.)+?'
 SLACK = 0.5  # seconds a client may fall behind the recording's clock before the clock waits for it
 AHEAD = 5.0  # seconds a request may be held for its place on the clock (more: a call made sooner than recorded)
-CALLER = "X-Course-Caller"  # helpers.engine.CALLER_HEADER (course_replay does not import the helpers)
+# who in the course made a request: helpers.engine.CALLER_HEADER sends it (the helpers do not import course_replay
+# at import time: it needs a Unix socket library, and the helpers run on Windows too)
+CALLER_HEADER = "X-Course-Caller"
 HOP = {"content-length", "transfer-encoding", "date", "connection", "keep-alive"}
 # the engine's times in responses (a zero time, 0001-01-01, is left alone): RFC 3339, events' time and timeNano,
 # listings' Created
@@ -163,7 +165,7 @@ class Recording:
         self.consumed, self.cursor = [False] * len(self.ex), -1
         self.shown = float("-inf")  # when (seconds into the recording) the latest event this replay sent happened
         self.keys = [request_key(e["method"], e["path"], e["query"], e.get("req_body"),
-                                 header(e.get("req_headers", []), CALLER)) for e in self.ex]
+                                 header(e.get("req_headers", []), CALLER_HEADER)) for e in self.ex]
         self.by_key: dict[str, list[int]] = {}
         self.templates: dict[str, list[tuple[int, str, re.Pattern[str], dict[str, str]]]] = {}
         # A token is the engine's once a response had it before the request was sent: a stream's later chunks
@@ -406,7 +408,7 @@ class ReplayEngine(Service):
             if path.startswith("/_course_replay/"):
                 self._reply(sock, 200, self._control(method, path, body if isinstance(body, bytes) else None))
                 continue
-            found = self.match(method, path, query, body, header(headers, CALLER))
+            found = self.match(method, path, query, body, header(headers, CALLER_HEADER))
             if isinstance(found, str):
                 if path.endswith("/_ping"):  # clients ping whenever they like: always answered
                     meta = self.recordings[0].meta
@@ -502,16 +504,13 @@ class ReplayEngine(Service):
             client.sock.sendall(head_bytes(start, [*headers, ("Content-Length", str(len(body)))]) + body)
             return True
         client.sock.sendall(head_bytes(start, [*headers, ("Transfer-Encoding", "chunked")]))
-        for n, (t, item) in enumerate(ex["chunks"]):
-            due = when(lat + t)
-            if self._wait(client, due):
-                _trace({"chunk": n, "of": ex["path"][-40:], "closed": True})
+        for t, item in ex["chunks"]:
+            if self._wait(client, when(lat + t)):
                 return False
             client.sock.sendall(chunk_bytes(out(item)))
-            if ex["path"].endswith("/events") and "t" in ex:
+            if ex["path"].endswith("/events") and "t" in ex:  # an event: what a poll's answer must not contradict
                 rec.shown = max(rec.shown, ex["t"] + lat + t)
-            if len(ex["chunks"]) > 1:
-                _trace({"chunk": n, "of": ex["path"][-40:], "late": round(time.monotonic() - due, 3)})
+                _trace({"recording": rec.name, "event_sent": rec.shown})
         if ex.get("end") == "server":
             client.sock.sendall(b"0\r\n\r\n")
             return True

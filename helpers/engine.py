@@ -18,7 +18,7 @@ from .errors import EngineUnavailable
 
 T = TypeVar("T")
 _client: docker.DockerClient | None = None
-CALLER_HEADER = "X-Course-Caller"
+CALLER_HEADER = "X-Course-Caller"  # course_replay.replay.CALLER_HEADER keys the replay on it
 _caller = threading.local()
 
 _START_HINTS = {
