@@ -53,13 +53,19 @@ def elsewhere(service: str, project: Project, files: list[Path]) -> list[str]:
     return sorted(names - {project.name, ""})
 
 
-def _last_state(project: Project, service: str, to_do: str) -> dict[str, Any] | Verdict:
-    """The ``State`` of the newest ``service`` container of ``project``, or the NOT YET that says ``to_do``."""
+def _last_state(project: Project, service: str, to_do: str, status: str, command: str) -> dict[str, Any] | Verdict:
+    """The ``State`` of the newest ``service`` container of ``project`` when its status is ``status``; else the NOT YET
+    that says ``to_do`` (no container) or to run ``docker compose ... COMMAND SERVICE``."""
     last = newest(of_service(project, service))
     if last is None:
         return verdict(False, f"there is no {service} container in project {project.name}.", to_do,
                        exercise=exercise_id(project))
-    return state_of(last)
+    state = state_of(last)
+    if state["Status"] != status:
+        return verdict(False, f"{service} is {summary(state)}, not {status}.",
+                       f"run `docker compose -p {project.name} {command} {service}`, then this check.",
+                       exercise=exercise_id(project))
+    return state
 
 
 def check_up(project: Project, service: str, files: list[Path], healthy: bool = True) -> Verdict:
@@ -108,35 +114,30 @@ def check_down(project: Project) -> Verdict:
 
 def check_stopped(project: Project, service: str, exit_code: int = 0) -> Verdict:
     """After ``docker compose ... stop SERVICE``: its container exists, is exited, with ``exit_code``."""
-    exercise = exercise_id(project)
-    state = _last_state(project, service, "run the cells above that start it, then the `stop` command.")
+    state = _last_state(project, service, "run the cells above that start it, then the `stop` command.", "exited",
+                        "stop")
     if isinstance(state, Verdict):
         return state
-    if state["Status"] != "exited":
-        return verdict(False, f"{service} is {summary(state)}, not stopped.",
-                       f"run `docker compose -p {project.name} ... stop {service}`, then this check.",
-                       exercise=exercise)
     if state["ExitCode"] != exit_code:
         return verdict(False, f"{service} stopped with exit code {state['ExitCode']}, not {exit_code}.",
-                       "137 is a SIGKILL: the grace period ended before the process did.", exercise=exercise)
-    return verdict(True, f"{service} is exited with exit code {exit_code}.", "", exercise=exercise)
+                       "137 is a SIGKILL: the grace period ended before the process did.",
+                       exercise=exercise_id(project))
+    return verdict(True, f"{service} is exited with exit code {exit_code}.", "", exercise=exercise_id(project))
 
 
 def check_running(project: Project, service: str, started_before: str | None = None) -> Verdict:
     """After ``docker compose ... start SERVICE``: its container is running again (``started_before``: the
     ``State.StartedAt`` it had before, so the start must be a new one)."""
-    exercise = exercise_id(project)
-    state = _last_state(project, service, "run the cells above that create it.")
+    state = _last_state(project, service, "run the cells above that create it.", "running", "start")
     if isinstance(state, Verdict):
         return state
-    if state["Status"] != "running":
-        return verdict(False, f"{service} is {summary(state)}.",
-                       f"run `docker compose -p {project.name} start {service}`, then this check.", exercise=exercise)
     if started_before is not None and state.get("StartedAt") == started_before:
         return verdict(False, f"{service} runs, but it has not been started again since you looked.",
-                       f"stop it, then run `docker compose -p {project.name} start {service}`.", exercise=exercise)
+                       f"stop it, then run `docker compose -p {project.name} start {service}`.",
+                       exercise=exercise_id(project))
     return verdict(True, f"{service} is running again"
-                   + ("" if started_before is None else " (a new State.StartedAt)") + ".", "", exercise=exercise)
+                   + ("" if started_before is None else " (a new State.StartedAt)") + ".", "",
+                   exercise=exercise_id(project))
 
 
 def check_output(project: Project, done: subprocess.CompletedProcess[str], pattern: str, what: str) -> Verdict:
