@@ -10,6 +10,7 @@ import yaml
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
+from helpers import stack
 from helpers.graph import _COLOUR, ComposeGraph, graph
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +118,7 @@ def test_png_is_deterministic_and_ignores_the_notebooks_style(sample):
 
 
 def test_the_course_stack():
+    stack.ensure_env()  # the file names stack/.env, which the course's setup makes (a fresh clone has none yet)
     g = ComposeGraph.from_file(ROOT / "stack" / "docker-compose.yaml")
     layers = g.layers()
     assert sorted(layers[0]) == ["db", "redis"]
