@@ -79,8 +79,8 @@ def check(project: Project, timeout: float = 60) -> Verdict:
     waited = DEFAULT_STOP_TIMEOUT if grace is None else int(grace)
     setting = (f"no stop_grace_period (Config.StopTimeout not set: docker stop waits {DEFAULT_STOP_TIMEOUT} s)"
                if grace is None else f"stop_grace_period {grace} s (Config.StopTimeout {grace})")
-    print(f"handing the bot one update ({n:g} s of work), then docker stop while it works: "
-          f"up to {n + waited:g} s ...", flush=True)  # a wait the learner should not sit through in silence
+    print(f"handing the bot one update ({n:g} s of work), then docker stop while it works: about "
+          f"{min(n, waited) + 1:g} s ...", flush=True)  # the stop ends when the bot exits or the grace period ends
     started = sum(" started" in line for line in tg.logs().decode(errors="replace").splitlines())
     result = stop_during_update(tg, redis, 90001 + started, timeout=timeout)  # an id this bot has not had
     above = f"What must the grace period cover, then? The end of {_HOW_LONG} has the rule."

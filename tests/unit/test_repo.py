@@ -127,3 +127,22 @@ def test_readme_and_notebook_headers_give_the_same_times():
         header = "".join(json.loads(path.read_text())["cells"][0]["source"])
         minutes = re.search(r"\*\*Time:\*\* about (\d+) minutes", header)
         assert minutes and minutes.group(1) == table[path.stem], path.name
+
+
+def test_each_solution_keeps_the_exercise_cells_lines():
+    """A solution's code is the exercise cell, or a stretch of it, with only the lines the exercise marks for the
+    learner (``# <-``, ``YOUR CHANGE``) changed: a learner who pastes it changes nothing they were told to keep."""
+    import difflib
+
+    import nbformat
+
+    for solution in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.md")):
+        cells = nbformat.read(ROOT / "notebooks" / f"{solution.stem}.ipynb", as_version=4).cells
+        cell = next(c for c in cells if "exercise" in c.get("metadata", {}).get("tags", []))
+        code = re.search(r"```python\n(.*?)```", solution.read_text(), re.DOTALL)
+        assert code, f"{solution.name}: no ```python block"
+        ours, theirs = str(cell.source).splitlines(), code.group(1).splitlines()
+        for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes():
+            if tag in ("delete", "replace") and 0 < i1 and i2 < len(ours):  # a stretch may leave out head and tail
+                unmarked = [line for line in ours[i1:i2] if "<-" not in line and "YOUR CHANGE" not in line]
+                assert not unmarked, f"{solution.name} changes lines of the exercise cell it should keep: {unmarked}"
