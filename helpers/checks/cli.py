@@ -96,8 +96,9 @@ def check_up(project: Project, service: str, files: list[Path], healthy: bool = 
                    f"config-hash) and is {summary(state)}.", "", exercise=exercise)
 
 
-def check_down(project: Project) -> Verdict:
-    """After ``docker compose -p PROJECT down``: no container and no network of ``project`` is left."""
+def check_down(project: Project, keeps_volumes: bool = False) -> Verdict:
+    """After ``docker compose -p PROJECT down``: no container and no network of ``project`` is left
+    (``keeps_volumes``: and its named volumes are, as a plain ``down`` leaves them; ``down -v`` is not the step)."""
     exercise = exercise_id(project)
     labels = [f"{PROJECT_LABEL}={project.name}"]
     left = sorted(str(c.name) for c in _containers(labels))
@@ -107,6 +108,12 @@ def check_down(project: Project) -> Verdict:
         return verdict(False, f"project {project.name} still has {len(left)} container(s) and {len(nets)} "
                        f"network(s): {', '.join(left + nets)}.",
                        f"run `docker compose -p {project.name} down` (the same -p as `up`), then this check.",
+                       exercise=exercise)
+    if keeps_volumes and not volumes:
+        return verdict(False, f"no container, no network and no volume of project {project.name} is left.",
+                       "the volumes went too: that is `down -v` (or a `docker volume rm`). A plain `down` keeps "
+                       "the named volumes, so the data is there at the next `up`. Bring the project up again "
+                       "(`up -d --wait`, the cells above), then `down` without `-v`, then this check.",
                        exercise=exercise)
     return verdict(True, f"no container and no network of project {project.name} is left; volumes kept: "
                    f"{volumes}.", "", exercise=exercise)

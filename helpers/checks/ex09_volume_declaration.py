@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 from .. import compose_file, naming
 from ..compose_cli import compose
 from ..compose_file import ComposeError
@@ -59,6 +61,14 @@ def _created(name: str, path: Path) -> Verdict:
                    f"volume {VOLUME}), mounted at {TARGET} in {found[0].name}.", "")
 
 
+def _top_level_list(path: Path) -> bool:
+    """Whether the file's top-level ``volumes:`` is a YAML list (``- name``), where Compose wants a mapping."""
+    try:
+        return isinstance((yaml.safe_load(path.read_text()) or {}).get("volumes"), list)
+    except (yaml.YAMLError, AttributeError):
+        return False
+
+
 def check(path: str | Path, project: Project | str) -> Verdict:
     """The exercise file: accepted by Compose, it mounts the declared volume, and Compose creates that volume."""
     path, name = Path(path), project.name if isinstance(project, Project) else project
@@ -69,6 +79,10 @@ def check(path: str | Path, project: Project | str) -> Verdict:
         model = compose_file.load(path, env_file=False, project=name).model
     except ComposeError as err:
         hint = next((h for pattern, h in _REFUSALS if re.search(pattern, err.message)), None)
+        if re.search(_REFUSALS[-1][0], err.message) and _top_level_list(path):
+            hint = (f"the declaration is a list (`- {VOLUME}`); Compose wants a mapping: each volume is a key "
+                    f"(`{VOLUME}:`, with a colon) indented under `volumes:`, as in {_DECLARED}. (A service's "
+                    "`volumes:` is a list of mounts; the top-level one is not.)")
         return verdict(False, f"Compose refuses the file: {err.message.split(': ', 1)[-1]}",
                        hint or compose_file.hint_for(err.message), answer=_ANSWER)
     spec = (model.get("services") or {}).get(SERVICE)

@@ -24,6 +24,10 @@ services:
       interval: 1s
       timeout: 3s
       retries: 30
+    volumes:
+      - data:/data
+volumes:
+  data:
 """
 
 
@@ -56,8 +60,12 @@ def test_up_by_hand_passes_and_down_is_seen(lesson):
     assert not cli.check_down(project).passed                       # it is still up
     assert [c.name for c in project.containers("cache")]            # the labels file: the lesson's cleanup sees it
     by_hand("down", project=project.name, files=files)
-    result = cli.check_down(project)
-    assert result.passed and "no container" in result.seen, result
+    result = cli.check_down(project, keeps_volumes=True)
+    assert result.passed and "no container" in result.seen and "volumes kept: 1" in result.seen, result
+    by_hand("down", "-v", project=project.name, files=files)          # the near miss: down -v where down was asked
+    result = cli.check_down(project, keeps_volumes=True)
+    assert not result.passed and "`down -v`" in result.hint, result
+    assert cli.check_down(project).passed                            # where the volumes do not matter
 
 
 def test_up_in_another_project_is_named(lesson):
