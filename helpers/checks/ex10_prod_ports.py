@@ -65,7 +65,13 @@ def check(override: str | Path, project: Project | str) -> Verdict:
             return verdict(False, "Compose refuses the two files: " + err.message.splitlines()[-1],
                            f"keep the override's shape: `services:`, then `  {SERVICE}:`, then the key to change "
                            f"below it, indented ({_SECTION}).", answer=_ANSWER)
-        spec = (merged.get("services") or {}).get(SERVICE) or {}
+        spec = (merged.get("services") or {}).get(SERVICE)
+        if spec is None:
+            return verdict(False, f"after the merge the project has no `{SERVICE}` service: Compose left it out "
+                           "(a `profiles:` that is not active, or a `!reset` of the whole service, does that).", "production still needs its database; "
+                           "it only must not be reachable from the host. Change the one key that publishes it "
+                           f"({_SECTION}).", answer=_ANSWER)
+        spec = spec or {}
         if spec.get("image") != "redis:8":
             return verdict(False, f"after the merge `{SERVICE}` runs {spec.get('image') or 'no image'}, not redis:8.",
                            "the override changes one key of the service; everything else comes from the base file.",
