@@ -68,10 +68,9 @@ def check(override: str | Path, project: Project | str) -> Verdict:
         spec = (merged.get("services") or {}).get(SERVICE)
         if spec is None:
             return verdict(False, f"after the merge the project has no `{SERVICE}` service: Compose left it out "
-                           "(a `profiles:` that is not active, or a `!reset` of the whole service, does that).", "production still needs its database; "
-                           "it only must not be reachable from the host. Change the one key that publishes it "
-                           f"({_SECTION}).", answer=_ANSWER)
-        spec = spec or {}
+                           "(a `profiles:` that is not active, or a `!reset` of the whole service, does that).",
+                           "production still needs its database; it only must not be reachable from the host. "
+                           f"Change the one key that publishes it ({_SECTION}).", answer=_ANSWER)
         if spec.get("image") != "redis:8":
             return verdict(False, f"after the merge `{SERVICE}` runs {spec.get('image') or 'no image'}, not redis:8.",
                            "the override changes one key of the service; everything else comes from the base file.",
