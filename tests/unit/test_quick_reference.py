@@ -34,6 +34,8 @@ ROWS = {
     # beyond the seed: what production files add
     26: "10_beyond_the_seed", 27: "10_beyond_the_seed", 28: "10_beyond_the_seed", 29: "10_beyond_the_seed",
     30: "10_beyond_the_seed", 31: "10_beyond_the_seed",
+    # the seed's own file, beyond the syllabus
+    32: "03_db", 33: "04_health_and_restart", 34: "05_backend",
 }
 
 # Keys beyond the seed's table (the stack uses the first two; lesson 10 shows them live).
