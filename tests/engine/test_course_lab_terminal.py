@@ -78,7 +78,7 @@ def test_a_lab_terminal_has_compose_and_the_learners_settings() -> None:
                                       data=b"")
         name = json.loads(urllib.request.urlopen(made, timeout=10).read())["name"]
         shown = asyncio.run(_type(f"ws://127.0.0.1:{port}/terminals/websocket/{name}?token={token}",
-                                  'docker compose version; echo "tag=$APP_TAG db=$DB_PORT" END-OF-"CHECK"'))
+                                  'docker compose version; echo "tag=$APP_TAG db=$DB_PORT in=$PWD" END-OF-"CHECK"'))
         assert f"course terminal: docker compose ready; APP_TAG={LEARNER}" in shown, shown
         assert "Docker Compose version v2" in shown or "Docker Compose version 2" in shown, shown
         h.set_learner(LEARNER)
@@ -86,7 +86,8 @@ def test_a_lab_terminal_has_compose_and_the_learners_settings() -> None:
             db_port = h.course_ports()["DB_PORT"]  # the learner's claim, which ./course lab made
         finally:
             h.set_learner(None)
-        assert f"tag={LEARNER} db={db_port} END-OF-CHECK" in shown, shown
+        # it starts where the lessons' kernels run, so their printed command lines (-f ../stack/...) work as they are
+        assert f"tag={LEARNER} db={db_port} in={ROOT / 'my_notebooks'} END-OF-CHECK" in shown, shown
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
