@@ -151,7 +151,8 @@ def wait_completed(container: Container, timeout: float = 60, report: Report | N
                       "with exit code 0; a service that keeps running never ends by itself. Choose the condition "
                       "by what the dependency does (lesson 06, the table of the three conditions).",
                       give_up=lambda s: health_status(s) == "healthy",
-                      reason="it is healthy, a service that runs until it is stopped, not a job that ends",
+                      reason="it is healthy, a service that runs until it is stopped, not a job that ends (the "
+                      "course stops waiting here; Compose itself would go on waiting until it stops)",
                       report=report)
 
 
