@@ -47,10 +47,15 @@ class Verdict:
         """Whether the answer is part of the text: a NOT YET with an answer, asked again."""
         return not self.passed and bool(self.answer) and (self.repeat or self.attempt >= ANSWER_AFTER)
 
+    @property
+    def _why_answer(self) -> str:
+        """Why the answer shows: the same state checked again, or the how-many-th NOT YET (untouched runs count)."""
+        return "asked again" if self.repeat else f"NOT YET number {self.attempt} of this exercise"
+
     def __str__(self) -> str:
         if self.passed:
             return f"PASSED: {self.seen}"
-        answer = f"\nAnswer (asked again): {self.answer}" if self.shows_answer else ""
+        answer = f"\nAnswer ({self._why_answer}): {self.answer}" if self.shows_answer else ""
         return f"NOT YET: {self.seen}\nHint: {self.hint}{answer}"
 
     __repr__ = __str__
@@ -62,8 +67,8 @@ class Verdict:
         hint = "" if self.passed else f"\n<b>Hint:</b> {_html(self.hint)}"
         answer = ""
         if self.shows_answer:
-            answer = (f"\n<b>Answer (asked again):</b>\n{_blocks(self.answer)}" if "\n" in self.answer.strip()
-                      else f"\n<b>Answer (asked again):</b> {_html(self.answer)}")
+            answer = (f"\n<b>Answer ({self._why_answer}):</b>\n{_blocks(self.answer)}" if "\n" in self.answer.strip()
+                      else f"\n<b>Answer ({self._why_answer}):</b> {_html(self.answer)}")
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;white-space:pre-wrap">'
                 f"<b>{word}</b>: {_html(self.seen)}{hint}{answer}</div>")
 
