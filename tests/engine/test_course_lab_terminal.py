@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -78,9 +79,11 @@ def test_a_lab_terminal_has_compose_and_the_learners_settings() -> None:
                                       data=b"")
         name = json.loads(urllib.request.urlopen(made, timeout=10).read())["name"]
         shown = asyncio.run(_type(f"ws://127.0.0.1:{port}/terminals/websocket/{name}?token={token}",
-                                  'docker compose version; echo "tag=$APP_TAG db=$DB_PORT in=$PWD" END-OF-"CHECK"'))
+                                  'docker compose version; docker compose no-such-command; echo "failed=$?";'
+                                  ' echo "tag=$APP_TAG db=$DB_PORT in=$PWD" END-OF-"CHECK"'))
         assert f"course terminal: docker compose ready; APP_TAG={LEARNER}" in shown, shown
         assert "Docker Compose version v2" in shown or "Docker Compose version 2" in shown, shown
+        assert re.search(r"failed=[1-9]", shown), shown  # a Compose error is an exit code, typed too
         h.set_learner(LEARNER)
         try:
             db_port = h.course_ports()["DB_PORT"]  # the learner's claim, which ./course lab made
