@@ -116,9 +116,14 @@ def _stopped_for_good(state: dict[str, Any]) -> bool:
 
 def wait_running(container: Container, timeout: float = 30) -> Container:
     """Wait until the container's main process runs (``Status == "running"``)."""
+    def never_again(state: dict[str, Any]) -> bool:  # exited, and no restart policy will start it again
+        policy = container.attrs.get("HostConfig", {}).get("RestartPolicy", {}).get("Name", "")
+        return _stopped_for_good(state) and policy in ("", "no")
+
     return wait_until(container, lambda s: s.get("Status") == "running", "running", timeout,
                       hint="a container that exits at once usually has a wrong command or missing configuration: "
-                      "read its logs.")
+                      "read its logs.", give_up=never_again,
+                      reason="it has exited, and without a restart policy nothing starts it again")
 
 
 def wait_healthy(container: Container, timeout: float = 120) -> Container:

@@ -74,3 +74,13 @@ def test_wait_log_returns_the_line_or_explains(project):
     with pytest.raises(h.WaitTimeout, match="No log line of .* matched 'never'") as err:
         h.wait_log(c, "never", timeout=2)
     assert "booting" in str(err.value) and "Hint:" in str(err.value)
+
+
+def test_waiting_for_running_gives_up_once_it_exited_for_good(project):
+    """A command that ends at once, no restart policy: the wait says so at once, not after its whole timeout."""
+    container = project.run("quick", "python:3.13-slim", command=["true"])
+    began = time.monotonic()
+    with pytest.raises(h.WaitTimeout) as err:
+        h.wait_running(container, timeout=30)
+    assert time.monotonic() - began < 10
+    assert "Stopped waiting" in err.value.message and "nothing starts it again" in err.value.message
