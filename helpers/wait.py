@@ -114,15 +114,20 @@ def _stopped_for_good(state: dict[str, Any]) -> bool:
     return state.get("Status") in ("exited", "dead") and not state.get("Restarting")
 
 
-def wait_running(container: Container, timeout: float = 30) -> Container:
-    """Wait until the container's main process runs (``Status == "running"``)."""
-    def never_again(state: dict[str, Any]) -> bool:  # exited, and no restart policy will start it again
+def _never_again(container: Container) -> Predicate:
+    """A ``give_up``: the container has exited, and no restart policy will start it again."""
+    def exited_for_good(state: dict[str, Any]) -> bool:
         policy = container.attrs.get("HostConfig", {}).get("RestartPolicy", {}).get("Name", "")
         return _stopped_for_good(state) and policy in ("", "no")
+    return exited_for_good
 
+
+def wait_running(container: Container, timeout: float = 30) -> Container:
+    """Wait until the container's main process runs (``Status == "running"``); gives up at once when it has exited
+    and no restart policy will start it again."""
     return wait_until(container, lambda s: s.get("Status") == "running", "running", timeout,
                       hint="a container that exits at once usually has a wrong command or missing configuration: "
-                      "read its logs.", give_up=never_again,
+                      "read its logs.", give_up=_never_again(container),
                       reason="it has exited, and without a restart policy nothing starts it again")
 
 
@@ -163,16 +168,12 @@ def wait_completed(container: Container, timeout: float = 60, report: Report | N
 
 def wait_restarted(container: Container, after: int, timeout: float = 60) -> Container:
     """Wait until ``RestartCount`` exceeds ``after`` and the container runs again (restart policy at work)."""
-
-    def no_policy(state: dict[str, Any]) -> bool:
-        return container.attrs.get("HostConfig", {}).get("RestartPolicy", {}).get("Name", "") in ("", "no")
-
     return wait_until(
         container, lambda s: int(container.attrs.get("RestartCount", 0)) > after and s.get("Status") == "running",
         f"restarted (RestartCount > {after}) and running", timeout,
         hint="only a crash is followed by a restart: a `docker stop`/`docker kill` marks the container as stopped "
         "by hand; check its restart policy with `docker inspect --format '{{.HostConfig.RestartPolicy}}'`.",
-        give_up=lambda s: _stopped_for_good(s) and no_policy(s))
+        give_up=_never_again(container))
 
 
 def wait_log(container: Container, pattern: str, timeout: float = 60, since: datetime | None = None) -> str:

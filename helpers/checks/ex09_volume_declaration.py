@@ -26,6 +26,7 @@ _TOP_LEVEL = ("Compose creates and mounts only the named volumes the file declar
 _ANSWER = (f"the file ends with these two lines, `volumes:` at the very start of its line and the volume's name "
            f"indented below it (and no other line starts with `volumes:`):\nvolumes:\n  {VOLUME}:\n(nothing after "
            f"the colon: the defaults give a local volume that Compose names <project>_{VOLUME}).")
+_NOT_A_MAPPING = r"(^|: )volumes must be a mapping"  # an empty `volumes:` (null), or a list of names
 _REFUSALS = (  # (what Compose says, the hint for that slip)
     (rf"undefined volume {VOLUME}", _TOP_LEVEL),
     (r"already defined", "a key appears twice in one mapping - typically a second `volumes:` inside the service. "
@@ -33,7 +34,7 @@ _REFUSALS = (  # (what Compose says, the hint for that slip)
     (r"services\.volumes\b|service \"volumes\"", "`volumes:` is indented under `services:`, so Compose reads it as "
      "a service named `volumes`. The declaration belongs to the top level: start `volumes:` at the very beginning "
      f"of its line (no spaces before it), as in {_DECLARED}."),
-    (r"(^|: )volumes must be a mapping", f"`{VOLUME}:` is a top-level key of its own, beside an empty `volumes:`: "
+    (_NOT_A_MAPPING, f"`{VOLUME}:` is a top-level key of its own, beside an empty `volumes:`: "
      f"it must be an entry of the declaration, indented under `volumes:` ({_DECLARED})."),
 )
 
@@ -79,7 +80,7 @@ def check(path: str | Path, project: Project | str) -> Verdict:
         model = compose_file.load(path, env_file=False, project=name).model
     except ComposeError as err:
         hint = next((h for pattern, h in _REFUSALS if re.search(pattern, err.message)), None)
-        if re.search(_REFUSALS[-1][0], err.message) and _top_level_list(path):
+        if re.search(_NOT_A_MAPPING, err.message) and _top_level_list(path):
             hint = (f"the declaration is a list (`- {VOLUME}`); Compose wants a mapping: each volume is a key "
                     f"(`{VOLUME}:`, with a colon) indented under `volumes:`, as in {_DECLARED}. (A service's "
                     "`volumes:` is a list of mounts; the top-level one is not.)")
