@@ -111,10 +111,11 @@ def command_line(*args: str, project: str, files: list[Path]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
-def course_labels_file(folder: Path, project: str, services: list[str]) -> Path:
+def course_labels_file(folder: Path, project: str, services: list[str], volumes: tuple[str, ...] = ()) -> Path:
     """Write ``folder/compose.course-labels.yaml``: an override file that only puts the course's labels on
-    ``services`` and the default network (Compose labels what it creates with its own labels only), so that a
-    lesson's ``project.down(volumes=True)`` also removes what the real Compose started. Used in 03."""
+    ``services``, the default network and ``volumes`` (Compose labels what it creates with its own labels only), so
+    that a lesson's ``project.down(volumes=True)`` also removes what the real Compose made, and ``./course clean``
+    what a typed ``-p`` of another name made. Used in 03."""
     from .naming import course_labels
 
     labels = "".join(f"      {key}: \"{value}\"\n" for key, value in course_labels(project).items()
@@ -122,7 +123,8 @@ def course_labels_file(folder: Path, project: str, services: list[str]) -> Path:
     path = folder / "compose.course-labels.yaml"
     path.write_text("# Only the course's labels, for the lesson's cleanup; at home you leave this file out.\n"
                     "services:\n" + "".join(f"  {service}:\n    labels:\n{labels}" for service in services)
-                    + "networks:\n  default:\n    labels:\n" + labels)
+                    + "networks:\n  default:\n    labels:\n" + labels
+                    + ("volumes:\n" + "".join(f"  {v}:\n    labels:\n{labels}" for v in volumes) if volumes else ""))
     return path
 
 

@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from docker.errors import ImageNotFound, NotFound
+from docker.errors import APIError, ImageNotFound, NotFound
 from docker.models.containers import Container
 
 from . import naming
@@ -104,13 +104,29 @@ def _await(dep: Container, condition: str, timeout: float, service: str = "",
                           f"read its logs: `docker logs {dep.name}`.")
 
 
+def _existing(project: str, service: str, kwargs: dict[str, Any], conflict: APIError) -> Container:
+    """The service's container that holds the name: kept if its config hash is the file's (as Compose keeps it),
+    else removed with its anonymous volumes and made anew. A container of another project is never touched."""
+    labels = [f"{naming.PROJECT_LABEL}={project}", f"{naming.SERVICE_LABEL}={service}", f"{naming.COURSE_LABEL}=true"]
+    old = client().containers.list(all=True, filters={"label": labels, "name": kwargs["name"]})
+    if not old:
+        raise CourseError(f"Cannot create {kwargs['name']}: {conflict.explanation}",
+                          f"a container of that name is not this project's: `docker rm -f {kwargs['name']}` "
+                          "if it is yours to remove, or use another project name.") from None
+    if old[0].labels.get(naming.CONFIG_HASH_LABEL) == kwargs["labels"][naming.CONFIG_HASH_LABEL]:
+        return old[0]
+    old[0].remove(force=True, v=True)
+    return create_container(client(), kwargs)
+
+
 def up(compose: ComposeFile, project: str, services: Iterable[str] | None = None, *, build: bool = True,
        timeout: float = 180, on_wait: WaitHook | None = None, progress: Callable[[str], None] = print,
        timeline: Timeline | None = None) -> dict[str, Container]:
     """Create and start ``services`` (default: all) and what they depend on; returns the containers by service.
 
-    ``timeline`` draws each depends_on wait as a "held back" span. Existing containers of the project are left as
-    they are (:func:`helpers.project.down` first to start over)."""
+    ``timeline`` draws each depends_on wait as a "held back" span. Run again, it does what ``docker compose up``
+    does with a service's container that exists: the same configuration is kept (started if it is not running),
+    another is replaced (:func:`_existing`); :func:`helpers.project.down` first to start over."""
     wanted = order(compose, services)
     _networks_and_volumes(compose, project)
     if build:
@@ -142,8 +158,15 @@ def up(compose: ComposeFile, project: str, services: Iterable[str] | None = None
                         _await(created[dep], condition, timeout, service, progress)
                     if on_wait:
                         on_wait(service, dep, condition, t0, time.monotonic())
-                container = create_container(client(), sdk_kwargs(compose, service, project))
-                container.start()
+                kwargs = sdk_kwargs(compose, service, project)
+                try:
+                    container = create_container(client(), kwargs)
+                except APIError as exc:
+                    if exc.status_code != 409:  # 409: the name is taken (a run of this cell before)
+                        raise
+                    container = _existing(project, service, kwargs, exc)
+                if container.status != "running":
+                    container.start()
                 created[service] = container
                 progress(f"[{service}] started {container.name}")
             except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the caller's thread

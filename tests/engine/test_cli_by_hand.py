@@ -36,7 +36,7 @@ def lesson(tmp_path: Path):
     """A project ``zz-cli-<learner>`` (lesson "zz-cli") and its compose files; everything removed at the end."""
     project = h.Project("zz-cli")
     (tmp_path / "docker-compose.yaml").write_text(FILE)
-    files = [tmp_path / "docker-compose.yaml", course_labels_file(tmp_path, project.name, ["cache"])]
+    files = [tmp_path / "docker-compose.yaml", course_labels_file(tmp_path, project.name, ["cache"], ("data",))]
     wrong = f"{project.name}-wrong"
     yield project, files, wrong
     for name in (project.name, wrong):
@@ -66,6 +66,15 @@ def test_up_by_hand_passes_and_down_is_seen(lesson):
     result = cli.check_down(project, keeps_volumes=True)
     assert not result.passed and "`down -v`" in result.hint, result
     assert cli.check_down(project).passed                            # where the volumes do not matter
+
+
+def test_the_lessons_cleanup_removes_the_volume_compose_made(lesson):
+    project, files, _ = lesson
+    by_hand("up", "-d", "cache", project=project.name, files=files)   # Compose makes <project>_data itself
+    by_hand("down", project=project.name, files=files)                # and keeps it
+    name = f"{project.name}_data"
+    assert h.client().volumes.get(name).attrs["Labels"]["io.compose-course.managed"] == "true"
+    assert project.down(volumes=True).volumes == [name]
 
 
 def test_up_in_another_project_is_named(lesson):
