@@ -294,7 +294,10 @@ def render_html(rows: list[tuple[str, str, str]]) -> str:
     """The rows as an HTML table, for a notebook."""
     cell = ('<td style="text-align:left; vertical-align:top"><code style="white-space:pre-wrap; '
             'overflow-wrap:anywhere">{}</code></td>')
-    body = "".join("<tr>" + "".join(cell.format(html.escape(str(c))) for c in row) + "</tr>" for row in rows)
+    def text(value: str) -> str:  # <wbr> and <br>: it still wraps where a viewer drops the styles (untrusted, GitHub)
+        return re.sub(r"([/,=:_.])", r"\1<wbr>", html.escape(value)).replace("\n", "<br>")
+
+    body = "".join("<tr>" + "".join(cell.format(text(str(c))) for c in row) + "</tr>" for row in rows)
     head = "".join(f'<th style="text-align:left; width:{w}">{h}</th>' for h, w in zip(HEADER, WIDTHS, strict=True))
     # a fixed layout at the page's width: long values wrap inside their column instead of widening the page
     return f'<table style="table-layout:fixed; width:100%"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -169,4 +169,5 @@ def container_of(project: Project, service: str, starts: str, running: bool = Fa
     if found is not None:
         return found
     return verdict(False, f"there is no {'running ' if running else ''}{service} container in project "
-                   f"{project.name}.", f"run the exercise cell (it starts {starts}), then this check.")
+                   f"{project.name}.", f"run the exercise cell (it starts {starts}), then this check. If the cell "
+                   "ended with an error, its last lines say what to change first.")

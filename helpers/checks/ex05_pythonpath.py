@@ -17,7 +17,7 @@ WORKING_DIR = "/app/apis"
 LIST_KEY = "collected:klines_socket"
 STARTED = "pushing to " + LIST_KEY  # the collector's first log line: "pid 1 pushing to collected:... (URL) ..."
 _RETRY = again()
-_IMPORTS = "«3. `working_dir: /app/apis` and `PYTHONPATH: /app`»"
+_IMPORTS = "«3. `working_dir`, and where Python looks for a package»"
 _ADD = "add `PYTHONPATH: /app` under the service's `environment:` (next to REDIS_URL)."
 
 
