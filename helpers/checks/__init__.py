@@ -4,8 +4,9 @@ with a :class:`Verdict`; the exercise id, as the room view shows it, is the modu
 A NOT YET teaches before it tells. Its ``hint`` names the idea and where the lesson teaches it (a heading of the
 notebook, in «»). Its ``answer`` says what to write, and is shown only when asked again: when the check finds the
 same wrong state a second time after the same code (in a notebook: nothing run since the last check, or the
-same cells again), or at the third NOT YET of the exercise, in the same process (the notebook's kernel). So the
-untouched exercise, then a first wrong change, each get the hint alone, even when both leave the same state. A
+same cells again), or at the third different wrong state of the exercise, in the same process (the notebook's
+kernel). So the untouched exercise, run as often as Run All runs it, then a first wrong change, each get the hint
+alone, even when both leave the same state. A
 PASSED starts the count over; :func:`reset_attempts` does too. A NOT YET that only says to run the exercise cell
 first has no answer, and is not counted."""
 
@@ -25,7 +26,7 @@ from ..containers import newest
 from ..project import Project
 
 _attempts: dict[str, dict[str, int]] = {}  # exercise id -> {what was seen: NOT YETs} since its last PASSED
-ANSWER_AFTER = 3  # the how-many-th NOT YET of an exercise shows the answer even when each saw something else
+ANSWER_AFTER = 3  # the how-many-th different wrong state of an exercise shows the answer
 _attempts_lock = threading.Lock()
 _checked: dict[str, tuple[int, list[str]]] = {}  # exercise id -> (cell count at its last check, the cells run)
 
@@ -39,7 +40,7 @@ class Verdict:
     seen: str
     hint: str = ""
     answer: str = ""  # kept from the first attempt on; shown when asked again
-    attempt: int = 0  # the how-many-th NOT YET with an answer this is for the exercise (0: not counted)
+    attempt: int = 0  # how many different wrong states (with an answer) the exercise's check has seen (0: not counted)
     repeat: bool = False  # the exercise's check saw this same wrong state before
 
     @property
@@ -49,8 +50,8 @@ class Verdict:
 
     @property
     def _why_answer(self) -> str:
-        """Why the answer shows: the same state checked again, or the how-many-th NOT YET (untouched runs count)."""
-        return "asked again" if self.repeat else f"NOT YET number {self.attempt} of this exercise"
+        """Why the answer shows: the same state checked again, or the how-many-th different wrong state."""
+        return "asked again" if self.repeat else f"{self.attempt} different NOT YETs of this exercise so far"
 
     def __str__(self) -> str:
         if self.passed:
@@ -129,8 +130,8 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
     never fails, under a second) under ``exercise``, else under the nearest calling check module.
 
     Not passed: ``hint`` is the idea and where the lesson teaches it; ``answer`` (if any) is what to write, shown
-    when this process's check of the exercise sees the same ``seen`` again, or from its :data:`ANSWER_AFTER`-th NOT
-    YET with an answer on. Passed: neither, and the count restarts."""
+    when this process's check of the exercise sees the same ``seen`` again, or from its :data:`ANSWER_AFTER`-th
+    different ``seen`` with an answer on. Passed: neither, and the count restarts."""
     if exercise is None:
         frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, maybe through a helper
         exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
@@ -149,7 +150,7 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
             tries = _attempts.setdefault(key, {})
             repeat = _same_code_again(key) and seen in tries
             tries[seen] = tries.get(seen, 0) + 1
-            attempt = sum(tries.values())
+            attempt = len(tries)  # different states: Run All's untouched exercise, run again and again, is one
     return Verdict(False, seen, hint, answer, attempt, repeat)
 
 

@@ -32,7 +32,7 @@ def test_the_first_not_yet_gives_the_hint_a_repeated_one_adds_the_answer():
     assert (first.attempt, first.shows_answer) == (1, False)
     assert str(first) == "NOT YET: no alias\nHint: see «4. Names» above"
     again = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
-    assert (again.attempt, again.repeat, again.shows_answer) == (2, True, True)  # the same state, checked again
+    assert (again.attempt, again.repeat, again.shows_answer) == (1, True, True)  # the same state, checked again
     assert str(again) == ("NOT YET: no alias\nHint: see «4. Names» above\n"
                           "Answer (asked again): net.connect(...)")
 
@@ -46,6 +46,14 @@ def test_the_untouched_exercise_then_a_first_wrong_change_each_get_the_hint_alon
     assert (third.attempt, third.repeat, third.shows_answer) == (3, False, True)  # a third try: stuck, so answer
 
 
+def test_the_untouched_exercise_checked_again_and_again_counts_once():
+    """Run All, Restart and Run All, a check of the untouched cell: one state, so a first wrong change gets the hint."""
+    for _ in range(3):
+        verdict(False, "no working_dir", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    wrong = verdict(False, "WorkingDir /app/api", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    assert (wrong.attempt, wrong.shows_answer) == (2, False)
+
+
 def test_the_count_is_per_exercise():
     verdict(False, "x", "h", exercise="zz_one", answer="a")
     other = verdict(False, "x", "h", exercise="zz_two", answer="b")
@@ -57,7 +65,7 @@ def test_run_the_cell_first_is_not_a_try_and_has_nothing_to_answer():
     verdict(False, "x", "h", exercise="zz_one", answer="a")
     first = verdict(False, "no container", "run the exercise cell, then this check.", exercise="zz_one")
     assert first.attempt == 0 and not first.shows_answer and "Answer" not in str(first)
-    assert verdict(False, "x", "h", exercise="zz_one", answer="a").attempt == 2  # the count went on
+    assert verdict(False, "y", "h", exercise="zz_one", answer="a").attempt == 2  # the count went on
 
 
 def test_a_pass_starts_the_count_over():
@@ -71,7 +79,7 @@ def test_reset_forgets_one_exercise_or_all():
         verdict(False, "x", "h", exercise=exercise, answer="a")
     reset_attempts("zz_one")
     assert verdict(False, "x", "h", exercise="zz_one", answer="a").attempt == 1
-    assert verdict(False, "x", "h", exercise="zz_two", answer="a").attempt == 2
+    assert verdict(False, "y", "h", exercise="zz_two", answer="a").attempt == 2
     reset_attempts()
     assert verdict(False, "x", "h", exercise="zz_two", answer="a").attempt == 1
 
