@@ -68,7 +68,8 @@ def check_ports(ports: object) -> None:
     if ports is not None and not isinstance(ports, dict):
         raise CourseError(f"ports= must be a dict, not a {type(ports).__name__}: {ports!r}.",
                           'docker-py maps the container port to the host port: {"5432/tcp": ("127.0.0.1", '
-                          '15432)} is the compose file\'s "127.0.0.1:15432:5432" read from the right.')
+                          '15432)} is the compose file\'s "127.0.0.1:15432:5432" read from the right. Nothing was '
+                          "replaced: what runs is still the container from before, and a check judges that one.")
 
 
 def down(project: str, volumes: bool = False, engine: docker.DockerClient | None = None) -> CleanupReport:
