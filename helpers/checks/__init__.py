@@ -2,11 +2,11 @@
 with a :class:`Verdict`; the exercise id, as the room view shows it, is the module's name without ``ex``.
 
 A NOT YET teaches before it tells. Its ``hint`` names the idea and where the lesson teaches it (a heading of the
-notebook, in «»). Its ``answer`` says what to write, and is shown only when asked again: when the check finds the
-same wrong state a second time after the same code (in a notebook: nothing run since the last check, or the
-same cells again), or at the third different wrong state of the exercise, in the same process (the notebook's
-kernel). So the untouched exercise, run as often as Run All runs it, then a first wrong change, each get the hint
-alone, even when both leave the same state. A
+notebook, in «»). Its ``answer`` says what to write, and is shown only once the learner has tried something (run
+other code, or reached another state, since the exercise's first check): when the check then finds a wrong state
+again after the same code (in a notebook: nothing run since the last check, or the same cells again), or at the
+third different wrong state of the exercise, in the same process (the notebook's kernel). So the untouched
+exercise, checked as often as Run All checks it, and a first wrong change get the hint alone. A
 PASSED starts the count over; :func:`reset_attempts` does too. A NOT YET that only says to run the exercise cell
 first has no answer, and is not counted."""
 
@@ -29,6 +29,7 @@ _attempts: dict[str, dict[str, int]] = {}  # exercise id -> {what was seen: NOT 
 ANSWER_AFTER = 3  # the how-many-th different wrong state of an exercise shows the answer
 _attempts_lock = threading.Lock()
 _checked: dict[str, tuple[int, list[str]]] = {}  # exercise id -> (cell count at its last check, the cells run)
+_tried: set[str] = set()  # exercise ids whose learner changed something since the exercise's first check
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,11 @@ def reset_attempts(exercise: str | None = None) -> None:
         if exercise is None:
             _attempts.clear()
             _checked.clear()
+            _tried.clear()
         else:
             _attempts.pop(exercise, None)
             _checked.pop(exercise, None)
+            _tried.discard(exercise)
 
 
 def _same_code_again(key: str) -> bool:
@@ -144,11 +147,15 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
         if passed:
             _attempts.pop(key, None)
             _checked.pop(key, None)
+            _tried.discard(key)
             return Verdict(True, seen)
         attempt, repeat = 0, False
         if answer:
             tries = _attempts.setdefault(key, {})
-            repeat = _same_code_again(key) and seen in tries
+            had, same = key in _checked, _same_code_again(key)  # always: it keeps track of what ran
+            if (had and not same) or (tries and seen not in tries):  # other code, or another state: a try
+                _tried.add(key)
+            repeat = same and seen in tries and key in _tried  # nothing tried yet (untouched): never a repeat
             tries[seen] = tries.get(seen, 0) + 1
             attempt = len(tries)  # different states: Run All's untouched exercise, run again and again, is one
     return Verdict(False, seen, hint, answer, attempt, repeat)

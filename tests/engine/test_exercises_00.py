@@ -31,8 +31,12 @@ def test_00_untouched_then_solution(scope00):
     assert not before.passed and "printed 'hello again'" in before.seen, str(before)
     assert "h.learner()" in before.hint and "f-string" not in before.hint and "f-string" in before.answer
     assert "Answer" not in str(before)
-    again = ex00_hello_learner.check(project)                                         # asked again: the answer
-    assert "Answer (asked again)" in str(again)
+    again = ex00_hello_learner.check(project)                 # asked again, nothing tried yet: the hint alone
+    assert "Answer" not in str(again)
+    quoted = """command=["python", "-c", "print('h.learner()')"])"""
+    exec(changed(exercise_cell("00_preflight.ipynb"), COMMAND, "                     " + quoted), scope00)  # noqa: S102
+    assert "Answer" not in str(ex00_hello_learner.check(project))                  # a first try: the hint
+    assert "Answer (asked again)" in str(ex00_hello_learner.check(project))        # the same again: the answer
 
     exec(solution_code("00_preflight.md"), scope00)  # noqa: S102 - the committed solution
     after = ex00_hello_learner.check(project)

@@ -51,8 +51,13 @@ def test_01_collector_workdir(scope01):
 
 
 def test_01_a_repeated_not_yet_gives_the_answer(scope01):
-    """The first NOT YET points at the lesson; the same exercise's next NOT YET adds what to write."""
+    """The untouched exercise, checked again, gets the hint alone (nothing tried yet); once the learner has tried
+    something, the same NOT YET again adds what to write."""
     exec(exercise_cell("01_image_and_container.ipynb"), scope01)  # noqa: S102 - the committed exercise
+    untouched = [ex01_collector_workdir.check(scope01["project"]) for _ in range(2)]
+    assert all("Answer" not in str(v) for v in untouched), untouched
+    typo = changed(exercise_cell("01_image_and_container.ipynb"), CHANGE_01, '    working_dir="/app/api",')
+    exec(typo, scope01)  # noqa: S102 - a first try
     first, second = (ex01_collector_workdir.check(scope01["project"]) for _ in range(2))
     assert first.hint == second.hint and first.answer == second.answer
     assert "Answer" not in str(first) and 'working_dir="/app/apis"' not in str(first)

@@ -28,13 +28,21 @@ def no_records(monkeypatch):
 
 
 def test_the_first_not_yet_gives_the_hint_a_repeated_one_adds_the_answer():
+    verdict(False, "no network", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")  # untouched
     first = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
-    assert (first.attempt, first.shows_answer) == (1, False)
+    assert (first.attempt, first.shows_answer) == (2, False)
     assert str(first) == "NOT YET: no alias\nHint: see «4. Names» above"
     again = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
-    assert (again.attempt, again.repeat, again.shows_answer) == (1, True, True)  # the same state, checked again
+    assert (again.attempt, again.repeat, again.shows_answer) == (2, True, True)  # the same state, checked again
     assert str(again) == ("NOT YET: no alias\nHint: see «4. Names» above\n"
                           "Answer (asked again): net.connect(...)")
+
+
+def test_the_untouched_exercise_asked_again_gives_the_hint_alone():
+    """Nothing tried yet (the cell as committed, Run All twice): the hint, never the answer."""
+    for _ in range(4):
+        untouched = verdict(False, "no working_dir", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+        assert not untouched.repeat and not untouched.shows_answer
 
 
 def test_the_untouched_exercise_then_a_first_wrong_change_each_get_the_hint_alone():
@@ -58,7 +66,8 @@ def test_the_count_is_per_exercise():
     verdict(False, "x", "h", exercise="zz_one", answer="a")
     other = verdict(False, "x", "h", exercise="zz_two", answer="b")
     assert other.attempt == 1 and not other.shows_answer and not other.repeat
-    assert verdict(False, "x", "h", exercise="zz_one", answer="a").shows_answer
+    verdict(False, "y", "h", exercise="zz_one", answer="a")
+    assert verdict(False, "y", "h", exercise="zz_one", answer="a").shows_answer
 
 
 def test_run_the_cell_first_is_not_a_try_and_has_nothing_to_answer():
@@ -86,6 +95,7 @@ def test_reset_forgets_one_exercise_or_all():
 
 def test_the_answer_shows_in_html_only_when_asked_again():
     answer = "volumes:\n  celerybeat_data:   # <project>_celerybeat_data"
+    verdict(False, "no volume", "«1. Named volumes»", exercise="zz_one", answer=answer)  # untouched
     first = verdict(False, "undefined volume", "«1. Named volumes»", exercise="zz_one", answer=answer)
     assert "Hint:" in first._repr_html_() and "Answer" not in first._repr_html_()
     page = verdict(False, "undefined volume", "«1. Named volumes»", exercise="zz_one", answer=answer)._repr_html_()
@@ -93,6 +103,7 @@ def test_the_answer_shows_in_html_only_when_asked_again():
     assert '<b>Answer (asked again):</b>\n<pre style="margin:0">volumes:\n  celerybeat_data:' in page
     assert "&lt;project&gt;_celerybeat_data" in page and page.index("Hint:") < page.index("Answer")
     mixed = "the file ends with `volumes:`:\nvolumes:\n  celerybeat_data:"
+    verdict(False, "untouched", "«1. Named volumes»", exercise="zz_three", answer=mixed)
     verdict(False, "undefined", "«1. Named volumes»", exercise="zz_three", answer=mixed)
     page = verdict(False, "undefined", "«1. Named volumes»", exercise="zz_three", answer=mixed)._repr_html_()
     assert ('the file ends with <code>volumes:</code>:\n<pre style="margin:0">volumes:\n  celerybeat_data:</pre>'
@@ -103,7 +114,8 @@ def test_the_answer_shows_in_html_only_when_asked_again():
 
 def test_a_check_outside_an_exercise_module_is_counted_under_no_id():
     assert verdict(False, "x", "h", answer="a").attempt == 1
-    assert verdict(False, "x", "h", answer="a").shows_answer
+    assert verdict(False, "y", "h", answer="a").attempt == 2
+    assert verdict(False, "y", "h", answer="a").shows_answer
 
 
 def _strings(module: str) -> list[str]:
@@ -181,6 +193,9 @@ def test_in_a_notebook_the_same_state_after_changed_code_is_no_repeat(monkeypatc
     reset_attempts()
     shell.run("exercise = 'a change'")
     assert not check().shows_answer
+    assert not check().repeat                            # the check's cell again, nothing tried since: the hint
+    shell.run("exercise = 'another change'")
+    assert not check().repeat                            # a try
     assert check().repeat                                # only the check's cell again: asked again
     reset_attempts()
     assert not check("exercise = 1; print(check())").repeat  # the exercise and its check in one cell
