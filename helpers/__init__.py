@@ -34,15 +34,34 @@ def open_lesson(lesson: str, learner: str | None = None) -> tuple[docker.DockerC
         from IPython import get_ipython
 
         if (shell := get_ipython()) is not None:
-            shell.set_custom_exc((CourseError,), _show_briefly)
+            shell.set_custom_exc((CourseError, docker.errors.APIError, TypeError), _show_briefly)
     engine = connect()
     use_client(engine)
     return engine, Project(lesson)
 
 
+_SDK_DOCS = "https://docker-py.readthedocs.io/en/stable/containers.html"
+
+
 def _show_briefly(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,
                   tb_offset: int | None = None) -> list[str]:
-    """IPython's custom handler: a :class:`CourseError` shows as its message and hint, without traceback frames."""
-    lines = [f"{etype.__name__}: {value}"]
+    """IPython's custom handler: a :class:`CourseError` shows as its message and hint, without traceback frames; so
+    do the engine's refusals (docker-py's ``APIError``: what the engine said, and what it means here) and a keyword
+    an SDK call does not take. Any other error: IPython's full traceback, as always."""
+    if isinstance(value, CourseError):
+        lines = [f"{etype.__name__}: {value}"]
+    elif isinstance(value, docker.errors.NotFound):
+        lines = [f"{etype.__name__}: {value.explanation}",
+                 "Hint: the engine has no such object now: a later cell or the lesson's Clean up removed it. Run "
+                 "the cells of this section again from its first one (or Restart and Run All)."]
+    elif isinstance(value, docker.errors.APIError):
+        lines = [f"{etype.__name__} {value.status_code}: {value.explanation}",
+                 "Hint: the engine refused the request; its message names the value it could not use. Compare the "
+                 f"call with the lesson's, or with the SDK reference: {_SDK_DOCS}"]
+    elif isinstance(value, TypeError) and "unexpected keyword argument" in str(value):
+        lines = [f"TypeError: {value}", "Hint: the SDK call takes no argument of that name (a compose key is often "
+                 f"spelt differently in the SDK): see the lesson's calls, or the SDK reference: {_SDK_DOCS}"]
+    else:
+        lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     shell._showtraceback(etype, value, lines)  # noqa: SLF001 - IPython's own way to show a short error
     return lines

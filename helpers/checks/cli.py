@@ -79,8 +79,8 @@ def check_up(project: Project, service: str, files: list[Path], healthy: bool = 
         if others:
             return verdict(False, f"Compose started {service} in project {others[0]}, not in {project.name}.",
                            f"-p names the project: type `-p {project.name}` as shown, and remove the other one with "
-                           f"`docker compose -p {others[0]} down -v` (with `-v`: its volumes carry no course "
-                           "label, so only Compose removes them).", exercise=exercise)
+                           f"`docker compose -p {others[0]} down -v` (with `-v`: its volumes too; this lesson's "
+                           "own cleanup removes only its project).", exercise=exercise)
         if found:
             return verdict(False, f"the {service} container of project {project.name} was made by the helpers, not "
                            f"by Compose (it has no {VERSION_LABEL} label).",

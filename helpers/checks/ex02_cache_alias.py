@@ -32,7 +32,8 @@ def _probe(project: Project, timeout: float) -> list[str]:
 
 _DNS = "«4. Service names are DNS names — on the project's network»"
 _CONNECT = f"net.connect(kv, aliases=[\"{ALIAS}\"])"
-_ANSWER = f"{_CONNECT}  (in a compose file: `networks: default: aliases: [{ALIAS}]`)."
+_ANSWER = (f"`{_CONNECT}`. In a compose file, the same under the service `kv`:\n"
+           f"networks:\n  default:\n    aliases: [{ALIAS}]\n")
 
 
 def check(project: Project, timeout: float = 60) -> Verdict:

@@ -3,6 +3,7 @@ container's ``NetworkSettings.Ports["5432/tcp"]``, then whether Postgres answers
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import struct
 from typing import Any
@@ -33,9 +34,9 @@ _PORTS = "«4. `ports:` — who can reach the database»"
 _ANSWER = "ports={\"5432/tcp\": (\"127.0.0.1\", ALT_PORT)} (in YAML: \"127.0.0.1:<ALT_PORT>:5432\")."
 
 
-def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str, str] | None:
+def binding_problem(ports: dict[str, Any], port: int, asked: tuple[str, ...] = ()) -> tuple[str, str, str] | None:
     """What is wrong with ``NetworkSettings.Ports`` for the exercise, as (seen, hint, answer); None when it is
-    right."""
+    right. ``asked``: the host addresses the container asked for (``HostConfig.PortBindings``)."""
     bindings = ports.get(CONTAINER_PORT) or []
     published = sorted(key for key, value in ports.items() if value)
     if published and not bindings:
@@ -49,6 +50,12 @@ def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str, str] | 
     if ips != ["127.0.0.1"]:
         every = {"": "every address", "0.0.0.0": "every IPv4 address (0.0.0.0)", "::": "every IPv6 address (::)"}
         shown = ", ".join(every.get(ip, ip) for ip in ips)
+        names = [ip for ip in asked if ip and not _is_address(ip)]
+        if names:  # e.g. "localhost": the engine takes an address only, and listened everywhere instead
+            return (f"{CONTAINER_PORT} is published on {shown}, although the binding asked for {names[0]!r}.",
+                    f"the engine takes an IP address there, not a host name: given a name, it listens on every "
+                    f"interface, with no error. \"Why 127.0.0.1?\" at the end of {_PORTS} names the address.",
+                    "write the address itself: ('127.0.0.1', ALT_PORT), not ('localhost', ALT_PORT).")
         return (f"{CONTAINER_PORT} is published on {shown}: other machines that can reach yours can try to log in.",
                 f"a binding without an address listens on every interface of the host: \"Why 127.0.0.1?\" at the "
                 f"end of {_PORTS}. The value of ports= can say which address to listen on.",
@@ -63,12 +70,22 @@ def binding_problem(ports: dict[str, Any], port: int) -> tuple[str, str, str] | 
     return None
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check(project: Project, port: int) -> Verdict:
     """The db publishes container port 5432 on 127.0.0.1:``port`` only, and Postgres answers there from the host."""
     db = container_of(project, SERVICE, "the db and waits until it is healthy", running=True)
     if isinstance(db, Verdict):
         return db
-    problem = binding_problem(db.attrs["NetworkSettings"].get("Ports") or {}, port)
+    asked = tuple(b.get("HostIp") or "" for b in (db.attrs["HostConfig"].get("PortBindings") or {}).get(
+        CONTAINER_PORT) or [])
+    problem = binding_problem(db.attrs["NetworkSettings"].get("Ports") or {}, port, asked)
     if problem:
         seen, hint, answer = problem
         return verdict(False, seen, hint, answer=answer)

@@ -89,8 +89,10 @@ def test_03_untouched_exercise_then_solution(scope03):
          '{"5432/tcp": ("127.0.0.1", ALT_PORT)}'),                             # the host port as the key
         ('{"5432/tcp": ALT_PORT}', "every IPv4 address (0.0.0.0)", "every interface of the host",
          "('127.0.0.1', ALT_PORT)"),
+        ('{"5432/tcp": ("localhost", ALT_PORT)}', "asked for 'localhost'", "not a host name",
+         "not ('localhost', ALT_PORT)"),                                       # a name: the engine listens everywhere
     ],
-    ids=["old-host-port", "wrong-container-port", "every-address"],
+    ids=["old-host-port", "wrong-container-port", "every-address", "host-name"],
 )
 def test_03_near_misses(scope03, ports, seen, hint, answer):
     """The near misses of solutions/03_db.md's table, each the exercise cell with its ports= line changed."""
@@ -120,6 +122,9 @@ def test_03_binding_problems_are_named(ports, seen, hint):
     assert found is not None
     assert seen in found[0] and hint in found[1] and "ALT_PORT" in found[2]
     assert ex03_db_port.binding_problem({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5433"}]}, 5433) is None
+    everywhere = {"5432/tcp": [{"HostIp": "0.0.0.0", "HostPort": "5433"}]}
+    assert "not a host name" in ex03_db_port.binding_problem(everywhere, 5433, ("localhost",))[1]
+    assert "not a host name" not in ex03_db_port.binding_problem(everywhere, 5433, ("0.0.0.0",))[1]
 
 
 def test_03_postgres_answers_tells_postgres_from_nothing():
