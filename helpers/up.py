@@ -28,7 +28,8 @@ from .timeline import Timeline
 from .translate import create_container, image_name, sdk_kwargs, volume_name
 from .wait import wait_completed, wait_healthy, wait_running
 
-# on_wait(service, dependency, condition, started_at, ended_at): where a condition held a service back
+# on_wait(service, dependency, condition, started_at, ended_at): where a condition held a service back, from
+# when the service began to wait for that dependency (its container may not exist yet) until the condition held
 WaitHook = Callable[[str, str, str, float, float], None]
 _WAIT_FOR = {"service_started": wait_running, "service_healthy": wait_healthy,
              "service_completed_successfully": wait_completed}
@@ -149,12 +150,12 @@ def up(compose: ComposeFile, project: str, services: Iterable[str] | None = None
         with caller(f"up-{service}"):  # this thread's polls are its own in a replay (see engine.caller)
             try:
                 for dep, condition in depends_on_conditions(compose.services[service]).items():
-                    if not ready[dep].wait(timeout) or dep not in created:
-                        raise CourseError(f"'{service}' waited for '{dep}', which never started.",
-                                          f"see the error for '{dep}' above.")
-                    t0 = time.monotonic()
+                    t0 = time.monotonic()  # held back from here: until dep exists, then until its condition holds
                     held = f"held back: waiting for {dep} {condition}"
                     with timeline.hold(service, held) if timeline else nullcontext():
+                        if not ready[dep].wait(timeout) or dep not in created:
+                            raise CourseError(f"'{service}' waited for '{dep}', which never started.",
+                                              f"see the error for '{dep}' above.")
                         _await(created[dep], condition, timeout, service, progress)
                     if on_wait:
                         on_wait(service, dep, condition, t0, time.monotonic())

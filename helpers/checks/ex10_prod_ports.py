@@ -76,6 +76,11 @@ def check(override: str | Path, project: Project | str) -> Verdict:
                            "the override changes one key of the service; everything else comes from the base file.",
                            answer=_ANSWER)
         ports = spec.get("ports") or []
+        if ports and ("!override" in override.read_text() or "!reset" in override.read_text()):
+            return verdict(False, f"after the merge `{SERVICE}` publishes {len(ports)} port(s) on the host: the "
+                           "tag replaced the base file's list, with one that still has a port.",
+                           f"production publishes none of db's ports: what is left in the list ({_SECTION})?",
+                           answer=_ANSWER)
         if ports:
             return verdict(False, f"after the merge `{SERVICE}` still publishes {len(ports)} port(s) on the host.",
                            "when files are merged, a list like `ports:` is added to, not replaced: an empty list "
