@@ -43,8 +43,9 @@ HINTS: list[tuple[str, str]] = [
     (r"required variable (\S+) is missing a value",
      "set that variable in the .env beside the compose file (NAME=value), or in the environment."),
     (r"additional propert(y|ies) '([^']+)' not allowed",
-     "that key is not in the Compose specification: check its spelling and its indentation (a key indented "
-     "one level too deep belongs to the key above it)."),
+     "that key is not in the Compose specification where it stands: check its spelling and its indentation "
+     "(the indent says whose key it is: one level too deep, it belongs to the key above it; too little, to the "
+     "level around it, e.g. the service instead of its `environment:`)."),
     (r"must be one of", "the value is not one of those Compose accepts: use one of the values it lists."),
     (r"must be a (array|mapping|string|number|boolean)",
      "this key takes another shape: look at how the same key is written in the stack's compose file."),

@@ -286,5 +286,5 @@ class Dashboard:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         # what nbval compares, and what JupyterLab, GitHub and nbviewer show once the kernel is gone: no learner
         bundle["text/plain"] = ("<a live dashboard of this lesson's project: it shows while the notebook's kernel "
-                                "runs; run the cell to see it>")
+                                "runs; run the cell to see it (after a reload of the page too)>")
         return bundle
