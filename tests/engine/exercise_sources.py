@@ -65,10 +65,11 @@ def changed(source: str, pattern: str, new: str) -> str:
     return re.sub(pattern, lambda _: new, source, flags=re.MULTILINE)
 
 
-def run_cell(source: str, work: Path, result: str) -> Path:
-    """Run an exercise cell (or a solution's code) that writes a compose file into ``work``; return the path it
-    names ``result`` (09's ``exercise``, 10's ``override``)."""
-    scope = {"work": work}
+def run_cell(source: str, work: Path, result: str, **names: object) -> Path:
+    """Run an exercise cell (or a solution's code) that writes a compose file into ``work`` (``names``: the other
+    names of the notebook it uses, e.g. 10's ``project``); return the path it names ``result`` (09's ``exercise``,
+    10's ``override``)."""
+    scope = {"work": work, **names}
     exec(source, scope)  # noqa: S102 - the notebook's own cell
     return scope[result]
 

@@ -57,7 +57,7 @@ def test_05_exercise_then_solution(project):
     assert not before.passed, str(before)
     assert "exited with code 1" in before.seen and "No module named 'apis'" in before.seen
     assert "no PYTHONPATH" in before.seen
-    assert "«3. `working_dir: /app/apis` and `PYTHONPATH: /app`»" in before.hint
+    assert "«3. `working_dir`, and where Python looks for a package»" in before.hint
     assert "add `PYTHONPATH: /app` under the service's `environment:`" in before.answer
     assert "under the service's `environment:`" not in before.hint and "Answer" not in str(before)
     assert str(before).startswith("NOT YET") and "\nHint: " in str(before)

@@ -23,7 +23,8 @@ def project():
 
 
 def test_untouched_exercise_is_not_yet(project, tmp_path):
-    result = ex10_prod_ports.check(run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override"), project)
+    path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override", project=project)
+    result = ex10_prod_ports.check(path, project)
     assert not result.passed, result
     assert "still publishes 1 port(s)" in result.seen
     assert "added to, not replaced" in result.hint
@@ -36,13 +37,13 @@ def test_no_file_yet(project, tmp_path):
 
 
 @pytest.mark.parametrize("change, expected", [
-    (lambda t: t.replace("ports: []", 'ports: !override ["127.0.0.1::6379"]'), "still publishes 1 port(s)"),
+    (lambda t: t.replace("ports: []", 'ports: !override ["127.0.0.1::6379"]'), "the tag replaced the base file's list"),
     (lambda t: t.replace("ports: []", 'ports: ["127.0.0.1::6380"]'), "still publishes 2 port(s)"),
     (lambda t: t.replace("  db:\n    ports: []", "  db: !reset {}"), "has no `db` service"),
     (lambda t: t.replace("ports: []", "profiles: [never]"), "has no `db` service"),
 ])
 def test_near_misses_are_not_yet(project, tmp_path, change, expected):
-    path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override")
+    path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override", project=project)
     path.write_text(change(path.read_text()))
     result = ex10_prod_ports.check(path, project)
     assert not result.passed, result
@@ -51,7 +52,8 @@ def test_near_misses_are_not_yet(project, tmp_path, change, expected):
 
 
 def test_solution_passes_and_leaves_nothing(project, tmp_path):
-    result = ex10_prod_ports.check(run_cell(solution_code("10_beyond_the_seed.md"), tmp_path, "override"), project)
+    path = run_cell(solution_code("10_beyond_the_seed.md"), tmp_path, "override", project=project)
+    result = ex10_prod_ports.check(path, project)
     assert result.passed, result
     assert "publishes no port on the host" in result.seen
     assert left_behind(project) == 0
