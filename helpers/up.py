@@ -108,8 +108,7 @@ def _await(dep: Container, condition: str, timeout: float, service: str = "",
 def _existing(project: str, service: str, kwargs: dict[str, Any], conflict: APIError) -> Container:
     """The service's container that holds the name: kept if its config hash is the file's (as Compose keeps it),
     else removed with its anonymous volumes and made anew. A container of another project is never touched."""
-    labels = [f"{naming.PROJECT_LABEL}={project}", f"{naming.SERVICE_LABEL}={service}", f"{naming.COURSE_LABEL}=true"]
-    old = client().containers.list(all=True, filters={"label": labels, "name": kwargs["name"]})
+    old = [c for c in Project(project, clean_start=False, name=project).containers(service) if c.name == kwargs["name"]]
     if not old:
         raise CourseError(f"Cannot create {kwargs['name']}: {conflict.explanation}",
                           f"a container of that name is not this project's: `docker rm -f {kwargs['name']}` "

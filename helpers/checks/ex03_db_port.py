@@ -55,7 +55,7 @@ def binding_problem(ports: dict[str, Any], port: int, asked: tuple[str, ...] = (
             return (f"{CONTAINER_PORT} is published on {shown}, although the binding asked for {names[0]!r}.",
                     f"the engine takes an IP address there, not a host name: given a name, it listens on every "
                     f"interface, with no error. \"Why 127.0.0.1?\" at the end of {_PORTS} names the address.",
-                    "write the address itself: ('127.0.0.1', ALT_PORT), not ('localhost', ALT_PORT).")
+                    f"write the address itself: ('127.0.0.1', ALT_PORT), not ({names[0]!r}, ALT_PORT).")
         return (f"{CONTAINER_PORT} is published on {shown}: other machines that can reach yours can try to log in.",
                 f"a binding without an address listens on every interface of the host: \"Why 127.0.0.1?\" at the "
                 f"end of {_PORTS}. The value of ports= can say which address to listen on.",

@@ -7,6 +7,7 @@ container's published ports; it removes what it started (``down -v``)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from .. import naming
@@ -76,7 +77,7 @@ def check(override: str | Path, project: Project | str) -> Verdict:
                            "the override changes one key of the service; everything else comes from the base file.",
                            answer=_ANSWER)
         ports = spec.get("ports") or []
-        if ports and ("!override" in override.read_text() or "!reset" in override.read_text()):
+        if ports and re.search(r"!(override|reset)\b", override.read_text()):  # a tag that kept a port
             return verdict(False, f"after the merge `{SERVICE}` publishes {len(ports)} port(s) on the host: the "
                            "tag replaced the base file's list, with one that still has a port.",
                            f"production publishes none of db's ports: what is left in the list ({_SECTION})?",
