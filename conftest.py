@@ -105,8 +105,9 @@ def _uses_engine(session: pytest.Session) -> bool:
 def _is_course_image(tags: list[str]) -> bool:
     """A course image: an official image the course uses (or its stand-in), the stand-ins' base, the app image."""
     from helpers import images
+    from workshop.standins import BASE_IMAGE
 
-    course = {*images.course_refs(), images.BASE_IMAGE}
+    course = {*images.course_refs(), BASE_IMAGE}
     app_repo = images.course_refs()[-1].split(":")[0]  # and every tag of the app image (lesson 05's variant)
     return any(tag in course or tag.split(":")[0] == app_repo for tag in tags)
 

@@ -2,8 +2,9 @@
 
 1. already on the engine (official, or a stand-in made earlier) -> use it;
 2. else pull the official image;
-3. else, only when the pull failed, build a **local stand-in** from Debian's packages (``images/standins/``), tagged
-   with the official name and labelled ``io.compose-course.standin=true``. ``docker pull <image>`` replaces it later.
+3. else, only when the pull failed and only through ``python -m workshop.standins`` (what ``./course`` runs), build a
+   **local stand-in** from Debian's packages (``images/standins/``), tagged with the official name and labelled
+   ``io.compose-course.standin=true``. ``docker pull <image>`` replaces it later.
 
 Progress goes to a ``progress`` callback as :class:`Step` events (``print``, or
 :class:`helpers.progress.ImageProgress`: a bar).
@@ -11,29 +12,19 @@ Progress goes to a ``progress`` callback as :class:`Step` events (``print``, or
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, get_args
 
 import docker
-from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+from docker.errors import APIError, DockerException, ImageNotFound
 
 from .engine import client
 from .errors import ImageUnavailable
-from .naming import STANDIN_FOR_LABEL, STANDIN_FROM_LABEL, STANDIN_LABEL, STANDIN_RECIPE_LABEL
+from .naming import STANDIN_FOR_LABEL, STANDIN_LABEL
 
-STANDINS_DIR = Path(__file__).resolve().parent.parent / "images" / "standins"
-DEBIAN_SUITE = "trixie"
-BASE_IMAGE = f"compose-course/debian-base:{DEBIAN_SUITE}"
-HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEBIAN_SUITE = "trixie"  # where the stand-ins' packages come from
 
 Outcome = Literal["present", "pulled", "built"]  # the stages that end an image's work
 Stage = Literal[Outcome, "pulling", "failed", "building"]
@@ -63,6 +54,7 @@ class Step:
 
 
 Progress = Callable[[Step], None]
+Build = Callable[["CourseImage", docker.DockerClient, Progress], None]  # makes a stand-in (workshop.standins)
 
 
 @dataclass(frozen=True)
@@ -104,15 +96,6 @@ def is_standin(labels: dict[str, str], ref: str | None = None) -> bool:
     return labels.get(STANDIN_LABEL) == "true" and (ref is None or labels.get(STANDIN_FOR_LABEL) == ref)
 
 
-def recipe_hash(image: CourseImage) -> str:
-    """A hash of the stand-in's recipe folder: a stand-in built from an older recipe is rebuilt."""
-    digest = hashlib.sha256()
-    for path in sorted((STANDINS_DIR / image.standin_dir).rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> str | None:
     """Pull ``ref``, reporting each layer's status once; None once pulled, else the engine's reason."""
     repo, _, tag = ref.partition(":")
@@ -133,92 +116,13 @@ def _pull(ref: str, engine: docker.DockerClient, progress: Progress) -> str | No
     return None
 
 
-def _debian_mirror() -> str:
-    """The Debian mirror the host's apt uses (so the course never hard-codes one); ``$COURSE_DEBIAN_MIRROR`` wins."""
-    if os.environ.get("COURSE_DEBIAN_MIRROR"):
-        return os.environ["COURSE_DEBIAN_MIRROR"]
-    for src in [*Path("/etc/apt").glob("sources.list.d/*.sources"), Path("/etc/apt/sources.list")]:
-        text = src.read_text(errors="ignore") if src.exists() else ""
-        for url in re.findall(r"(?:^URIs:\s*|^deb\s+(?:\[[^]]*\]\s+)?)(\S+)", text, flags=re.M):
-            if not url.rstrip("/").endswith("-security"):
-                return str(url)
-    raise ImageUnavailable(
-        "Cannot find a Debian mirror to build the stand-in base image from.",
-        "set COURSE_DEBIAN_MIRROR to a Debian mirror URL, or make the official images available "
-        "(`docker pull`), which needs no stand-in at all.",
-    )
-
-
-def can_build_standins() -> bool:
-    """Stand-ins are built on Linux, as root, with debootstrap (this project's CI; never a learner's laptop)."""
-    return sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("debootstrap") is not None
-
-
-def ensure_base(engine: docker.DockerClient | None = None, progress: Progress = print) -> str:
-    """Make the Debian base image the stand-ins build on (debootstrap + import), unless it exists."""
-    engine = engine or client()
-    if image_kind(BASE_IMAGE, engine) != "missing":
-        return BASE_IMAGE
-    if shutil.which("debootstrap") is None:
-        raise ImageUnavailable(
-            "No registry is reachable, and building stand-ins needs `debootstrap` (Debian/Ubuntu, as root).",
-            "pull the official images on a network that reaches Docker Hub (`python -m helpers.images`), "
-            "or install debootstrap (`apt-get install debootstrap`) and run this again as root.",
-        )
-    mirror = _debian_mirror()
-    with tempfile.TemporaryDirectory(prefix="course-rootfs-") as tmp:
-        rootfs, tarball = Path(tmp) / "rootfs", Path(tmp) / "rootfs.tar"
-        progress(Step(BASE_IMAGE, "building", f"debootstrap --variant=minbase {DEBIAN_SUITE} (about 30 s)"))
-        run = subprocess.run(["debootstrap", "--variant=minbase", DEBIAN_SUITE, str(rootfs), mirror],
-                             capture_output=True, text=True, check=False)  # its output goes into the error below
-        if run.returncode != 0:
-            tail = "\n".join(run.stdout.splitlines()[-5:] + run.stderr.splitlines()[-5:])
-            raise ImageUnavailable(f"debootstrap failed:\n{tail}", "check that the Debian mirror is reachable.")
-        progress(Step(BASE_IMAGE, "building", "importing the root file system into the engine"))
-        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
-        label = f'LABEL {STANDIN_LABEL}="true" {STANDIN_FROM_LABEL}="debootstrap minbase {DEBIAN_SUITE}"'
-        engine.api.import_image_from_file(str(tarball), repository=BASE_IMAGE.split(":")[0], tag=DEBIAN_SUITE,
-                                          changes=[label, 'CMD ["bash"]'])
-    progress(Step(BASE_IMAGE, "built"))
-    return BASE_IMAGE
-
-
-def build_standin(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = print) -> None:
-    """Build the local stand-in for ``image`` from Debian packages, labelled as a stand-in."""
-    engine = engine or client()
-    base = ensure_base(engine, progress)
-    failed = f"Building the stand-in for {image.ref} failed"
-    with tempfile.TemporaryDirectory(prefix="course-standin-") as ctx:
-        shutil.copytree(STANDINS_DIR / image.standin_dir, ctx, dirs_exist_ok=True)
-        (Path(ctx) / "ca-bundle.crt").write_bytes(HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.exists() else b"")
-        labels = {STANDIN_LABEL: "true", STANDIN_FOR_LABEL: image.ref, STANDIN_FROM_LABEL: image.built_from,
-                  STANDIN_RECIPE_LABEL: recipe_hash(image)}
-        progress(Step(image.ref, "building", f"local stand-in from {image.built_from}"))
-        try:  # forcerm: a failed step leaves no container (nor its volumes) behind
-            for chunk in engine.api.build(path=ctx, tag=image.ref, buildargs={"BASE": base}, labels=labels, rm=True,
-                                          forcerm=True, decode=True):
-                if "error" in chunk:
-                    raise ImageUnavailable(f"{failed}: {chunk['error'].strip()}",
-                                           "check that containers can reach the Debian mirror "
-                                           f"(`docker run --rm {base} apt-get update`).")
-                line = str(chunk.get("stream", "")).strip()
-                if line.startswith("Step "):
-                    progress(Step(image.ref, "building", line[:110]))
-        except (BuildError, APIError) as exc:
-            raise ImageUnavailable(f"{failed}: {exc}", "see the log above.") from None
-    progress(Step(image.ref, "built", f"stand-in, labelled {STANDIN_LABEL}=true"))
-
-
-def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None,
-                 progress: Progress = print) -> Outcome:
-    """Make one of :data:`COURSE_IMAGES` available; returns the stage that ended its work (the app image the lessons
-    run is built by :mod:`helpers.stack`)."""
+def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None, progress: Progress = print,
+                 build: Build | None = None) -> Outcome:
+    """Make one of :data:`COURSE_IMAGES` available; returns the stage that ended its work. ``build`` makes a
+    stand-in when the pull fails (``workshop.standins``, on a machine that reaches no registry); without it, a
+    failed pull raises :class:`~helpers.errors.ImageUnavailable`. The app image is built by :mod:`helpers.stack`."""
     engine = engine or client()
     kind = image_kind(image.ref, engine)
-    if kind == "stand-in" and engine.images.get(image.ref).labels.get(STANDIN_RECIPE_LABEL) != recipe_hash(image):
-        progress(Step(image.ref, "building", "the stand-in's recipe changed since it was built"))
-        build_standin(image, engine, progress)
-        return "built"
     if kind != "missing":
         progress(Step(image.ref, "present", kind))
         return "present"
@@ -226,29 +130,29 @@ def ensure_image(image: CourseImage, engine: docker.DockerClient | None = None,
     reason = _pull(image.ref, engine, progress)
     if reason is None:
         return "pulled"
-    if not can_build_standins():
+    if build is None:
         raise ImageUnavailable(
             f"Could not pull {image.ref}: {reason}",
             f"run `docker pull {image.ref}` in a terminal: it says whether you must sign in to Docker Desktop, hit "
             "Docker Hub's pull limit, or have no network. Local stand-ins are only for Linux machines that "
-            "cannot reach any registry (they need root and debootstrap).",
+            "cannot reach any registry (they need root and debootstrap: `python -m workshop.standins`).",
         )
-    build_standin(image, engine, progress)
+    build(image, engine, progress)
     return "built"
 
 
-def ensure_images(progress: Progress = print) -> dict[str, Outcome]:
-    """Provision every image in :data:`COURSE_IMAGES`. Used by ``./course`` and ``.ci/run``."""
-    return {image.ref: ensure_image(image, progress=progress) for image in COURSE_IMAGES}
+def ensure_images(progress: Progress = print, ensure: Callable[..., Outcome] = ensure_image) -> dict[str, Outcome]:
+    """Provision every image in :data:`COURSE_IMAGES` with ``ensure`` (default: present, else pulled)."""
+    return {image.ref: ensure(image, progress=progress) for image in COURSE_IMAGES}
 
 
-def main() -> int:
+def main(ensure: Callable[..., Outcome] = ensure_image) -> int:
     """``python -m helpers.images``: provision the course's images, showing progress."""
     from .progress import ImageProgress
 
     try:
         with ImageProgress() as progress:
-            result = ensure_images(progress)
+            result = ensure_images(progress, ensure)
     except Exception as exc:  # noqa: BLE001 - a command-line entry point reports, it does not trace back
         print(f"error: {exc}", file=sys.stderr)
         return 1

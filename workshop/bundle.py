@@ -34,7 +34,8 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
 from helpers.errors import CourseError
-from helpers.images import BASE_IMAGE, course_refs
+from helpers.images import course_refs
+from workshop.standins import BASE_IMAGE
 
 MANIFEST = "course-bundle.json"
 FORMAT = 1

@@ -11,19 +11,20 @@ from docker.models.images import Image
 from helpers import images
 from helpers.errors import ImageUnavailable
 from helpers.images import Step
+from workshop import standins
 
 
 def test_course_images_pin_majors_debian_can_supply() -> None:
     refs = [i.ref for i in images.COURSE_IMAGES]
     assert refs == ["postgres:17", "redis:8", "python:3.13-slim"]
     for image in images.COURSE_IMAGES:
-        assert (images.STANDINS_DIR / image.standin_dir / "Dockerfile").exists()
+        assert (standins.STANDINS_DIR / image.standin_dir / "Dockerfile").exists()
         assert "trixie" in image.built_from
 
 
 def test_mirror_comes_from_the_environment_first(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_DEBIAN_MIRROR", "http://mirror.example/debian")
-    assert images._debian_mirror() == "http://mirror.example/debian"
+    assert standins._debian_mirror() == "http://mirror.example/debian"
 
 
 def test_mirror_is_read_from_apt_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -33,28 +34,28 @@ def test_mirror_is_read_from_apt_sources(monkeypatch: pytest.MonkeyPatch, tmp_pa
         "Types: deb\nURIs: http://security.example/debian-security\nSuites: x\n\n"
         "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n"
     )
-    real_path = images.Path
-    monkeypatch.setattr(images, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
-    assert images._debian_mirror() == "http://mirror.example/debian"
+    real_path = standins.Path
+    monkeypatch.setattr(standins, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
+    assert standins._debian_mirror() == "http://mirror.example/debian"
 
 
 def test_no_mirror_gives_a_hint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("COURSE_DEBIAN_MIRROR", raising=False)
-    real_path = images.Path
-    monkeypatch.setattr(images, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
+    real_path = standins.Path
+    monkeypatch.setattr(standins, "Path", lambda p: real_path(str(p).replace("/etc/apt", str(tmp_path))))
     with pytest.raises(ImageUnavailable, match="Hint: set COURSE_DEBIAN_MIRROR"):
-        images._debian_mirror()
+        standins._debian_mirror()
 
 
 def test_recipe_hash_changes_with_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     image = images.CourseImage("x:1", "x", "test")
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "Dockerfile").write_text("FROM a\n")
-    monkeypatch.setattr(images, "STANDINS_DIR", tmp_path)
-    first = images.recipe_hash(image)
-    assert first == images.recipe_hash(image)
+    monkeypatch.setattr(standins, "STANDINS_DIR", tmp_path)
+    first = standins.recipe_hash(image)
+    assert first == standins.recipe_hash(image)
     (tmp_path / "x" / "entrypoint.sh").write_text("exec $@\n")
-    assert images.recipe_hash(image) != first
+    assert standins.recipe_hash(image) != first
 
 
 def test_only_a_stand_in_for_that_very_image_counts() -> None:
@@ -109,10 +110,26 @@ def test_a_pull_reports_each_layer_once_then_pulled() -> None:
 
 
 def test_a_failed_pull_off_linux_says_why_and_builds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(images, "can_build_standins", lambda: False)
-    monkeypatch.setattr(images, "build_standin", lambda *a, **k: pytest.fail("must not build a stand-in"))
-    steps: list[Step] = []
-    engine = FakeEngine({}, [{"status": "Pulling from library/redis", "id": "8"}, {"error": "toomanyrequests"}])
-    with pytest.raises(ImageUnavailable, match=r"(?s)Could not pull redis:8: toomanyrequests.*docker pull redis:8"):
-        images.ensure_image(images.COURSE_IMAGES[1], engine, steps.append)
-    assert steps[-1] == Step("redis:8", "failed", "toomanyrequests") and not steps[-1].done
+    monkeypatch.setattr(standins, "can_build_standins", lambda: False)
+    monkeypatch.setattr(standins, "build_standin", lambda *a, **k: pytest.fail("must not build a stand-in"))
+    for ensure in (images.ensure_image, standins.ensure_image):  # a learner's command, and ./course's
+        steps: list[Step] = []
+        engine = FakeEngine({}, [{"status": "Pulling from library/redis", "id": "8"}, {"error": "toomanyrequests"}])
+        with pytest.raises(ImageUnavailable, match=r"(?s)Could not pull redis:8: toomanyrequests.*docker pull redis:8"):
+            ensure(images.COURSE_IMAGES[1], engine, steps.append)
+        assert steps[-1] == Step("redis:8", "failed", "toomanyrequests") and not steps[-1].done
+
+
+def test_a_stand_in_is_built_only_where_the_pull_failed_or_its_recipe_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    monkeypatch.setattr(standins, "can_build_standins", lambda: True)
+    monkeypatch.setattr(standins, "build_standin", lambda image, *a: built.append(image.ref))
+    redis = images.COURSE_IMAGES[1]
+    failing = FakeEngine({}, [{"error": "no network"}])
+    assert standins.ensure_image(redis, failing, lambda step: None) == "built" and built == ["redis:8"]
+    labels = {"io.compose-course.standin": "true", "io.compose-course.standin.for": "redis:8",
+              "io.compose-course.standin.recipe": standins.recipe_hash(redis)}
+    assert standins.ensure_image(redis, FakeEngine({"redis:8": labels}, []), lambda step: None) == "present"
+    labels["io.compose-course.standin.recipe"] = "an older recipe"
+    assert standins.ensure_image(redis, FakeEngine({"redis:8": labels}, []), lambda step: None) == "built"
+    assert built == ["redis:8", "redis:8"]

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import images
+from workshop import standins
 
-STANDINS = images.STANDINS_DIR
+STANDINS = standins.STANDINS_DIR
 
 # What the classic builder puts into PATH for a base image without one (ours comes from `docker import`).
 BUILDER_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

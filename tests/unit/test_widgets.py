@@ -13,8 +13,9 @@ from helpers import dashboard, images
 from helpers import progress as progress_module
 from helpers.containers import started_at
 from helpers.dashboard import Dashboard
-from helpers.images import BASE_IMAGE, Step
+from helpers.images import Step
 from helpers.progress import ImageProgress
+from workshop.standins import BASE_IMAGE
 
 PROJECT = "zz-stub-learner"
 
@@ -266,11 +267,13 @@ def test_progress_in_jupyter_is_the_bar_alone_and_turns_red_on_failure(monkeypat
     assert "[3/3]" not in capsys.readouterr().out  # no lines: display() outside a kernel prints only the bar
 
 
-def test_progress_is_what_ensure_images_takes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(images, "ensure_image",
-                        lambda image, progress: progress(Step(image.ref, "present")) or "present")
+def test_progress_is_what_ensure_images_takes() -> None:
+    def ensure(image: images.CourseImage, progress: images.Progress) -> images.Outcome:
+        progress(Step(image.ref, "present"))
+        return "present"
+
     out = io.StringIO()
     with ImageProgress(file=out) as progress:
-        assert images.ensure_images(progress) == {ref: "present" for ref in progress.refs}
+        assert images.ensure_images(progress, ensure) == {ref: "present" for ref in progress.refs}
     assert progress.bar.n == progress.bar.total == 3
     assert out.getvalue().splitlines()[1] == "[2/3] redis:8 present"
