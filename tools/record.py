@@ -33,6 +33,9 @@ RECORDINGS = ROOT / "binder" / "recordings"
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
 
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
 def upstream() -> str:
     """The real engine's socket, where the docker CLI would connect (the proxy forwards to a unix socket only)."""
     host = os.environ.get("DOCKER_HOST", "")
@@ -81,6 +84,9 @@ def record(path: Path, timeout: int = 900, engine: str | None = None) -> Path:
     for cell in nb.cells:
         if cell.cell_type == "code" and DETAILS_TAG in cell.metadata.get("tags", []):
             cell.outputs = []
+    # the kernel as JupyterLab names it, and no Python version of the recording machine
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata.get("language_info", {}).pop("version", None)
     nbformat.write(nb, path)
     size = out.stat().st_size
     print(f"recorded {path.relative_to(ROOT)} and {out.relative_to(ROOT)} "
