@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from IPython.display import Pretty, display
 from tqdm.auto import tqdm
 from tqdm.notebook import tqdm as notebook_tqdm
 
@@ -29,8 +30,10 @@ class ImageProgress:
         self.file = file or sys.stdout
         self.lines = not issubclass(tqdm, notebook_tqdm)  # in Jupyter the bar alone
         self.current: str | None = None  # the image of refs being worked on
+        # None: no bar where the output is no terminal; in Jupyter, shown here, so that the end can replace it
         self.bar = tqdm(total=len(self.refs), desc="images", file=self.file, bar_format=BAR,
-                        disable=None if self.lines else False)  # None: no bar where the output is no terminal
+                        **({"disable": None} if self.lines else {"disable": False, "display": False}))
+        self._shown = None if self.lines else display(self.bar.container, display_id=True)
 
     def __call__(self, step: Step) -> None:
         """The step's image becomes the bar's description, the step its postfix (and, outside Jupyter, a line)."""
@@ -54,5 +57,6 @@ class ImageProgress:
             self.bar.set_description("images", refresh=False)
             self.bar.set_postfix_str("", refresh=False)
         self.bar.close()
-        if exc_type is None and not self.lines:  # a saved notebook keeps the widget's first text (0/3): say the end
-            print(f"images: {self.bar.n}/{len(self.refs)} ready", file=self.file)
+        if exc_type is None and self._shown is not None:  # the finished bar becomes a line: a saved notebook, or
+            self._shown.update(Pretty(f"images: {self.bar.n}/{len(self.refs)} ready"))  # a reloaded page, shows it
+            self.bar.container.close()

@@ -267,6 +267,23 @@ def test_progress_in_jupyter_is_the_bar_alone_and_turns_red_on_failure(monkeypat
     assert "[3/3]" not in capsys.readouterr().out  # no lines: display() outside a kernel prints only the bar
 
 
+def test_progress_in_jupyter_ends_as_a_line_in_place_of_the_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[object] = []
+
+    class Handle:
+        def update(self, obj: object) -> None:
+            shown.append(obj)
+
+    monkeypatch.setattr(progress_module, "tqdm", notebook_tqdm)
+    monkeypatch.setattr(progress_module, "display", lambda obj, display_id: shown.append(obj) or Handle())
+    with ImageProgress() as progress:
+        for step in STEPS:
+            progress(step)
+    assert shown[0] is progress.bar.container  # the live bar, then the line that replaces it (reloads keep it)
+    assert [getattr(s, "data", None) for s in shown[1:]] == ["images: 3/3 ready"]
+    assert progress.bar.container.comm is None  # the widget is closed: nothing live is left to lose
+
+
 def test_progress_is_what_ensure_images_takes() -> None:
     def ensure(image: images.CourseImage, progress: images.Progress) -> images.Outcome:
         progress(Step(image.ref, "present"))
