@@ -40,7 +40,7 @@ def open_lesson(lesson: str, learner: str | None = None) -> tuple[docker.DockerC
     return engine, Project(lesson)
 
 
-_SDK_DOCS = "https://docker-py.readthedocs.io/en/stable/containers.html"
+_SDK_DOCS = "https://docker-py.readthedocs.io/en/stable/ (one page per kind: containers, networks, volumes, images)"
 
 
 def _show_briefly(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,

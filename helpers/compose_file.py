@@ -47,6 +47,9 @@ HINTS: list[tuple[str, str]] = [
      "(the indent says whose key it is: one level too deep, it belongs to the key above it; too little, to the "
      "level around it, e.g. the service instead of its `environment:`)."),
     (r"must be one of", "the value is not one of those Compose accepts: use one of the values it lists."),
+    (r"services\.[\w-]+ must be a mapping",
+     "Compose read that key as the name of a service: it stands directly under `services:`. A key of a service "
+     "goes one level deeper, under the service's name (e.g. `  bot:`, then `    stop_grace_period: ...`)."),
     (r"must be a (array|mapping|string|number|boolean)",
      "this key takes another shape: look at how the same key is written in the stack's compose file."),
     (r"neither an image nor a build context",

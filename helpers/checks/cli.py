@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 from docker.models.containers import Container
 
+from .. import events
 from ..containers import health_status, newest, state_of, summary
 from ..engine import client
-from ..naming import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
+from ..naming import CONFIG_HASH_LABEL, ONEOFF_LABEL, PROJECT_LABEL, SERVICE_LABEL
 from ..project import Project
 from . import Verdict, verdict
 
@@ -164,3 +166,24 @@ def check_output(project: Project, done: subprocess.CompletedProcess[str], patte
                        "run the cells above first (the container must have got that far), then this one again.",
                        exercise=exercise)
     return verdict(True, f"exit 0, and it printed {what}.", "", exercise=exercise)
+
+
+def check_run_rm(project: Project, service: str, since_ns: int) -> Verdict:
+    """After ``docker compose -p PROJECT run --rm SERVICE ...`` (typed, or run by a cell): the engine's events since
+    ``since_ns`` show one-off ``service`` containers of ``project`` that exited 0 and were removed."""
+    labels = [f"{PROJECT_LABEL}={project.name}", f"{SERVICE_LABEL}={service}", f"{ONEOFF_LABEL}=True"]
+    seen: dict[str, dict[str, str]] = {}  # container id -> action -> exit code ("" for the others)
+    for event in events.history({"type": ["container"], "label": labels}, since_ns, time.time_ns()):
+        attrs = (event.get("Actor") or {}).get("Attributes") or {}
+        seen.setdefault(str(event.get("id")), {})[str(event.get("Action"))] = str(attrs.get("exitCode", ""))
+    done = [actions for actions in seen.values() if actions.get("die") == "0" and "destroy" in actions]
+    if not done:
+        failed = sorted(a["die"] for a in seen.values() if a.get("die") not in (None, "0"))
+        return verdict(False, f"the engine ran {len(seen)} one-off {service} container(s) of project {project.name}"
+                       + (f" (exit codes {', '.join(failed)})" if failed else "") + ", none of which exited 0 and "
+                       "was removed.", f"type the line printed above with `-p {project.name}` (or run its cell), "
+                       "then this check.", exercise=exercise_id(project))
+    left = len(seen) - len(done)
+    return verdict(True, f"the engine ran {len(done)} one-off {service} container(s) of project {project.name} "
+                   f"({ONEOFF_LABEL}=True) that exited 0 and were removed right after (--rm)"
+                   + (f"; {left} other(s) did not" if left else "") + ".", "", exercise=exercise_id(project))

@@ -10,6 +10,8 @@ import json
 import re
 from pathlib import Path
 
+import yaml
+
 from .. import naming
 from ..compose_cli import compose
 from ..errors import CourseError
@@ -50,6 +52,22 @@ def _published(name: str) -> list[str] | None:
     return [f"{b['HostIp']}:{b['HostPort']}" for bindings in ports.values() for b in (bindings or [])]
 
 
+class _AnyTag(yaml.SafeLoader):
+    """YAML with Compose's tags (``!reset``, ``!override``) read as plain values: only the shape matters here."""
+
+
+_AnyTag.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _service_names(override: Path) -> list[str]:
+    """The keys directly under ``services:`` in the learner's override (what Compose takes for service names)."""
+    try:
+        services = (yaml.load(override.read_text(), _AnyTag) or {}).get("services")
+    except (yaml.YAMLError, AttributeError):
+        return []  # Compose's own message says what is wrong
+    return [str(key) for key in services] if isinstance(services, dict) else []
+
+
 def check(override: str | Path, project: Project | str) -> Verdict:
     """The override file merged over the base: Compose accepts it, ``db`` keeps its image, and publishes nothing."""
     override, name = Path(override), project.name if isinstance(project, Project) else project
@@ -66,6 +84,13 @@ def check(override: str | Path, project: Project | str) -> Verdict:
             return verdict(False, "Compose refuses the two files: " + err.message.splitlines()[-1],
                            f"keep the override's shape: `services:`, then `  {SERVICE}:`, then the key to change "
                            f"below it, indented ({_SECTION}).", answer=_ANSWER)
+        stray = [key for key in _service_names(override) if key != SERVICE]
+        if stray:
+            return verdict(False, f"Compose read `{stray[0]}` as the name of a service: in the override it stands "
+                           f"directly under `services:`, level with `{SERVICE}:`, so it changes nothing of "
+                           f"`{SERVICE}`.",
+                           f"a key of `{SERVICE}` goes one level deeper, under `  {SERVICE}:` ({_SECTION}).",
+                           answer=_ANSWER)
         spec = (merged.get("services") or {}).get(SERVICE)
         if spec is None:
             return verdict(False, f"after the merge the project has no `{SERVICE}` service: Compose left it out "

@@ -113,3 +113,21 @@ def test_stop_start_exec_and_output(lesson):
     missing = by_hand("exec", "-T", "nosuch", "true", project=project.name, files=files)
     result = cli.check_output(project, missing, r"^PONG$", "PONG")
     assert not result.passed and "failed" in result.seen and project.name in result.hint, result
+
+
+def test_run_rm_is_seen_in_the_engines_events(lesson):
+    import time
+
+    project, files, wrong = lesson
+    since = time.time_ns()
+    result = cli.check_run_rm(project, "cache", since_ns=since)
+    assert not result.passed and "ran 0 one-off" in result.seen and project.name in result.hint, result
+    by_hand("run", "--rm", "cache", "redis-cli", "--version", project=wrong, files=files)  # another -p
+    assert not cli.check_run_rm(project, "cache", since_ns=since).passed
+    by_hand("run", "--rm", "cache", "sh", "-c", "exit 3", project=project.name, files=files)  # exits 3
+    result = cli.check_run_rm(project, "cache", since_ns=since)
+    assert not result.passed and "exit codes 3" in result.seen, result
+    by_hand("run", "--rm", "cache", "redis-cli", "--version", project=project.name, files=files)
+    result = cli.check_run_rm(project, "cache", since_ns=since)
+    assert result.passed and "ran 1 one-off" in result.seen and "1 other(s) did not" in result.seen, result
+    assert not cli.of_service(project, "cache")  # --rm: nothing left of them

@@ -45,6 +45,9 @@ def test_messages_of_other_shapes_get_their_own_hints() -> None:
         "validating x.yaml: services.a.depends_on.b.condition value must be one of 'service_started', ...",
         "validating x.yaml: services.a.ports must be a array", "open x.yaml: no such file or directory"]}
     assert len(reached) == 4 and cf.hint_for("something new") == cf._DEFAULT_HINT
+    # a service's key written level with the services: Compose takes it for a service's name
+    assert "name of a service" in cf.hint_for("validating x.yaml: services.stop_grace_period must be a mapping")
+    assert "name of a service" not in cf.hint_for("validating x.yaml: services.bot.environment must be a mapping")
 
 
 def test_the_model_is_composes_canonical_form(tmp_path: Path) -> None:
