@@ -41,7 +41,8 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t.replace("ports: []", 'ports: ["127.0.0.1::6380"]'), "still publishes 2 port(s)"),
     (lambda t: t.replace("  db:\n    ports: []", "  db: !reset {}"), "has no `db` service"),
     (lambda t: t.replace("ports: []", "profiles: [never]"), "has no `db` service"),
-    (lambda t: t.replace("  db:\n    ports: []", "  db: {}\n  ports: !reset []"), "read `ports` as the name of a service"),
+    (lambda t: t.replace("  db:\n    ports: []", "  db: {}\n  ports: !reset []"),
+     "read `ports` as the name of a service"),
 ])
 def test_near_misses_are_not_yet(project, tmp_path, change, expected):
     path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override", project=project)
