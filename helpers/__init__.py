@@ -35,6 +35,9 @@ def open_lesson(lesson: str, learner: str | None = None) -> tuple[docker.DockerC
 
         if (shell := get_ipython()) is not None:
             shell.set_custom_exc((CourseError, docker.errors.APIError, TypeError), _show_briefly)
+            from .checks import follow_cells
+
+            follow_cells(shell)
     engine = connect()
     use_client(engine)
     return engine, Project(lesson)
@@ -61,6 +64,10 @@ def _show_briefly(shell: Any, etype: type[BaseException], value: BaseException, 
     elif isinstance(value, TypeError) and "unexpected keyword argument" in str(value):
         lines = [f"TypeError: {value}", "Hint: the SDK call takes no argument of that name (a compose key is often "
                  f"spelt differently in the SDK): see the lesson's calls, or the SDK reference: {_SDK_DOCS}"]
+    elif isinstance(value, TypeError) and str(value).startswith("Invalid type for"):  # docker-py's own check
+        lines = [f"TypeError: {value}", "Hint: the SDK takes this argument in another shape than the compose file "
+                 "(e.g. restart_policy={\"Name\": \"always\"}, not a string): see the lesson's calls, or the SDK "
+                 f"reference: {_SDK_DOCS}"]
     else:
         lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     shell._showtraceback(etype, value, lines)  # noqa: SLF001 - IPython's own way to show a short error

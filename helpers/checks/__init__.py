@@ -19,6 +19,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass
+from typing import Any
 
 from docker.models.containers import Container
 
@@ -104,6 +105,8 @@ def reset_attempts(exercise: str | None = None) -> None:
             _attempts.clear()
             _checked.clear()
             _tried.clear()
+            _cells.clear()
+            _check_cells.clear()
         else:
             _attempts.pop(exercise, None)
             _checked.pop(exercise, None)
@@ -128,6 +131,37 @@ def _same_code_again(key: str) -> bool:
     return ran == then or (ran == ran[-1:] and then[-1:] == ran)  # or only the check's cell again, unchanged
 
 
+_cells: dict[int, str] = {}  # execution count -> "" (ended well) or the error a cell ended with (IPython's result)
+_check_cells: set[int] = set()  # the execution counts of cells that asked for a check
+
+
+def follow_cells(shell: Any) -> None:
+    """Called by :func:`helpers.open_lesson`: remember how each cell of the kernel ended (once per shell)."""
+    if _cell_ended not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("post_run_cell", _cell_ended)
+
+
+def _cell_ended(result: Any) -> None:
+    error = result.error_before_exec or result.error_in_exec
+    if result.execution_count is not None:
+        _cells[result.execution_count] = f"{type(error).__name__}: {error}".strip() if error else ""
+
+
+def _failed_before_check() -> tuple[int, str] | None:
+    """The last cell run before this check (not a check itself) and its error, if it ended with one: the engine
+    then still has what an earlier run made. None outside IPython, or when that cell ended well."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or not _cells:
+        return None
+    _check_cells.add(shell.execution_count)  # the running cell: its count is taken when it ends
+    last = max((n for n in _cells if n not in _check_cells), default=None)
+    return (last, _cells[last].splitlines()[0][:160]) if last is not None and _cells[last] else None
+
+
 def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None, *, answer: str = "") -> Verdict:
     """The answer of a check, recorded for the instructor's room view (:func:`helpers.records.record_verdict`:
     never fails, under a second) under ``exercise``, else under the nearest calling check module.
@@ -138,6 +172,13 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
     if exercise is None:
         frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, maybe through a helper
         exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
+    failed = _failed_before_check()
+    if failed is not None:  # e.g. a SyntaxError: the cell never ran, and the engine still has the last run's state
+        passed, seen, hint, answer = False, (
+            f"the last cell run before this check, In [{failed[0]}], ended with {failed[1]}. So the engine still "
+            "has what an earlier run made, and this check would judge that."), (
+            "mend what that error names (the cell's last lines), run the exercise cell again until it ends "
+            "without an error, then this check."), ""
     if exercise:
         from ..records import record_verdict
 

@@ -201,3 +201,36 @@ def test_in_a_notebook_the_same_state_after_changed_code_is_no_repeat(monkeypatc
     assert not check("exercise = 1; print(check())").repeat  # the exercise and its check in one cell
     assert not check("exercise = 2; print(check())").repeat  # changed: the hint alone
     assert check("exercise = 2; print(check())").repeat      # unchanged, run again: the answer
+
+
+def test_a_check_after_a_cell_that_failed_judges_nothing(monkeypatch):
+    """A SyntaxError (or any error) in the exercise cell: the engine still has an earlier run's containers, so the
+    check says so instead of judging them, also when asked again, until the exercise cell ends well."""
+    import types
+
+    import IPython
+
+    shell = types.SimpleNamespace(execution_count=0, events=types.SimpleNamespace(callbacks={"post_run_cell": []}))
+    shell.events.register = lambda name, fn: shell.events.callbacks[name].append(fn)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    checks.follow_cells(shell)
+    checks.follow_cells(shell)
+    assert shell.events.callbacks["post_run_cell"] == [checks._cell_ended]  # once per shell
+
+    def cell(error: BaseException | None = None, check: bool = False) -> Verdict | None:
+        shell.execution_count += 1
+        got = verdict(True, "REDIS_URL=redis://redis:6379/1", exercise="zz_stale") if check else None
+        result = types.SimpleNamespace(execution_count=shell.execution_count, error_before_exec=error,
+                                       error_in_exec=None)
+        for callback in shell.events.callbacks["post_run_cell"]:
+            callback(result)
+        return got
+
+    cell()                                              # the exercise cell, right: the container is made
+    assert cell(check=True).passed
+    cell(SyntaxError("invalid syntax"))                 # a typo: the cell never ran
+    first = cell(check=True)
+    assert not first.passed and "In [3], ended with SyntaxError: invalid syntax" in first.seen, first
+    assert not cell(check=True).passed                  # the check alone again: still the earlier run's state
+    cell()                                              # mended
+    assert cell(check=True).passed

@@ -48,6 +48,11 @@ def test_an_unknown_keyword_names_the_sdk_reference():
     assert "workdir" in text and "docker-py.readthedocs.io" in text and "Traceback" not in text
 
 
+def test_a_value_of_the_wrong_type_names_the_sdks_shape():
+    text = shown(TypeError("Invalid type for restart_policy param: expected dict but found <class 'str'>"))
+    assert "restart_policy" in text and "another shape" in text and "Traceback" not in text
+
+
 def test_any_other_error_keeps_the_full_traceback():
     text = shown(ZeroDivisionError("division by zero"))
     assert "ZeroDivisionError" in text and "Hint:" not in text and "test_short_errors.py" in text
