@@ -49,7 +49,7 @@ HINTS: list[tuple[str, str]] = [
     (r"must be one of", "the value is not one of those Compose accepts: use one of the values it lists."),
     (r"services\.[\w-]+ must be a mapping",
      "Compose read that key as the name of a service: it stands directly under `services:`. A key of a service "
-     "goes one level deeper, under the service's name (e.g. `  bot:`, then `    stop_grace_period: ...`)."),
+     "goes one level deeper, under the service's name (`  NAME:`, then `    the_key: ...`)."),
     (r"must be a (array|mapping|string|number|boolean)",
      "this key takes another shape: look at how the same key is written in the stack's compose file."),
     (r"neither an image nor a build context",

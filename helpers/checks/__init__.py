@@ -159,7 +159,10 @@ def _failed_before_check() -> tuple[int, str] | None:
         return None
     _check_cells.add(shell.execution_count)  # the running cell: its count is taken when it ends
     last = max((n for n in _cells if n not in _check_cells), default=None)
-    return (last, _cells[last].splitlines()[0][:160]) if last is not None and _cells[last] else None
+    if last is None or not _cells[last]:
+        return None
+    error = _cells[last].splitlines()[0]
+    return last, error if len(error) <= 100 else error[:100].rsplit(" ", 1)[0] + " …"
 
 
 def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None, *, answer: str = "") -> Verdict:
@@ -172,11 +175,11 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
     if exercise is None:
         frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, maybe through a helper
         exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
-    failed = _failed_before_check()
-    if failed is not None:  # e.g. a SyntaxError: the cell never ran, and the engine still has the last run's state
+    failed = _failed_before_check() if passed else None  # a NOT YET judges what is there: it stands
+    if failed is not None:  # e.g. a SyntaxError: the cell never ran, and a PASS would be an earlier run's
         passed, seen, hint, answer = False, (
-            f"the last cell run before this check, In [{failed[0]}], ended with {failed[1]}. So the engine still "
-            "has what an earlier run made, and this check would judge that."), (
+            f"the last cell run before this check, In [{failed[0]}], ended with {failed[1]}. What the engine has "
+            "may come from an earlier run, so this check does not pass it."), (
             "mend what that error names (the cell's last lines), run the exercise cell again until it ends "
             "without an error, then this check."), ""
     if exercise:
