@@ -107,6 +107,7 @@ def reset_attempts(exercise: str | None = None) -> None:
             _tried.clear()
             _cells.clear()
             _check_cells.clear()
+            _asked.clear()
         else:
             _attempts.pop(exercise, None)
             _checked.pop(exercise, None)
@@ -133,6 +134,7 @@ def _same_code_again(key: str) -> bool:
 
 _cells: dict[int, str] = {}  # execution count -> "" (ended well) or the error a cell ended with (IPython's result)
 _check_cells: set[int] = set()  # the execution counts of cells that asked for a check
+_asked: list[bool] = []  # the running cell asked for a check (its count is known when it ends)
 
 
 def follow_cells(shell: Any) -> None:
@@ -145,6 +147,9 @@ def _cell_ended(result: Any) -> None:
     error = result.error_before_exec or result.error_in_exec
     if result.execution_count is not None:
         _cells[result.execution_count] = f"{type(error).__name__}: {error}".strip() if error else ""
+        if _asked:  # the cell that just ended asked for a check
+            _check_cells.add(result.execution_count)
+            _asked.clear()
 
 
 def _failed_before_check() -> tuple[int, str] | None:
@@ -157,7 +162,7 @@ def _failed_before_check() -> tuple[int, str] | None:
     shell = get_ipython()
     if shell is None or not _cells:
         return None
-    _check_cells.add(shell.execution_count)  # the running cell: its count is taken when it ends
+    _asked[:] = [True]  # the running cell is not in _cells yet: it is recorded as a check when it ends
     last = max((n for n in _cells if n not in _check_cells), default=None)
     if last is None or not _cells[last]:
         return None

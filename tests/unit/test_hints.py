@@ -235,3 +235,21 @@ def test_a_check_after_a_cell_that_failed_judges_nothing(monkeypatch):
     assert not cell(check=True).passed                  # the check alone again: still the earlier run's state
     cell()                                              # mended
     assert cell(check=True).passed
+
+
+def test_in_a_real_kernel_a_syntax_error_before_the_check_holds_back_its_pass():
+    """The same through IPython itself (nbclient), where a cell's execution count is only known when it ends."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["import os\nos.environ['COURSE_RECORD_VERDICTS'] = '0'\nimport IPython\nimport helpers.checks as c\n"
+             "c.follow_cells(IPython.get_ipython())",
+             "x = 1", "print(c.verdict(True, 'ok', exercise='zz'))",        # right: PASSED
+             "x = 2\nprint('x'", "print(c.verdict(True, 'ok', exercise='zz'))",  # a SyntaxError, then the check
+             "print(c.verdict(True, 'ok', exercise='zz'))",                   # the check alone again
+             "x = 3", "print(c.verdict(True, 'ok', exercise='zz'))"]        # mended
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in cells])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    said = ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells]
+    assert said[2].startswith("PASSED") and said[7].startswith("PASSED"), said
+    assert "In [4], ended with SyntaxError" in said[4] and "In [4], ended with SyntaxError" in said[5], said
