@@ -105,8 +105,7 @@ def reset_attempts(exercise: str | None = None) -> None:
             _attempts.clear()
             _checked.clear()
             _tried.clear()
-            _cells.clear()
-            _check_cells.clear()
+            _last_cell.clear()
             _asked.clear()
         else:
             _attempts.pop(exercise, None)
@@ -132,9 +131,8 @@ def _same_code_again(key: str) -> bool:
     return ran == then or (ran == ran[-1:] and then[-1:] == ran)  # or only the check's cell again, unchanged
 
 
-_cells: dict[int, str] = {}  # execution count -> "" (ended well) or the error a cell ended with (IPython's result)
-_check_cells: set[int] = set()  # the execution counts of cells that asked for a check
-_asked: list[bool] = []  # the running cell asked for a check (its count is known when it ends)
+_last_cell: list[tuple[int, str]] = []  # the last cell that ended and asked for no check: (In [n], its error or "")
+_asked: list[bool] = []  # the running cell asked for a check (known to IPython only when the cell ends)
 
 
 def follow_cells(shell: Any) -> None:
@@ -144,30 +142,28 @@ def follow_cells(shell: Any) -> None:
 
 
 def _cell_ended(result: Any) -> None:
+    if _asked:  # a check's own cell: the cell before it stays the one that counts
+        _asked.clear()
+        return
     error = result.error_before_exec or result.error_in_exec
-    if result.execution_count is not None:
-        _cells[result.execution_count] = f"{type(error).__name__}: {error}".strip() if error else ""
-        if _asked:  # the cell that just ended asked for a check
-            _check_cells.add(result.execution_count)
-            _asked.clear()
+    _last_cell[:] = [(result.execution_count, f"{type(error).__name__}: {error}".strip() if error else "")]
 
 
 def _failed_before_check() -> tuple[int, str] | None:
-    """The last cell run before this check (not a check itself) and its error, if it ended with one: the engine
-    then still has what an earlier run made. None outside IPython, or when that cell ended well."""
+    """The last cell run before this check (not a check itself) and its error, if it ended with one: what the
+    engine has may then come from an earlier run. None outside IPython, or when that cell ended well."""
     try:
         from IPython import get_ipython
     except ImportError:
         return None
-    shell = get_ipython()
-    if shell is None or not _cells:
+    if get_ipython() is None or not _last_cell:
         return None
-    _asked[:] = [True]  # the running cell is not in _cells yet: it is recorded as a check when it ends
-    last = max((n for n in _cells if n not in _check_cells), default=None)
-    if last is None or not _cells[last]:
+    _asked[:] = [True]
+    count, error = _last_cell[0]
+    if not error:
         return None
-    error = _cells[last].splitlines()[0]
-    return last, error if len(error) <= 100 else error[:100].rsplit(" ", 1)[0] + " …"
+    first = error.splitlines()[0]
+    return count, first if len(first) <= 100 else first[:100].rsplit(" ", 1)[0] + " …"
 
 
 def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None, *, answer: str = "") -> Verdict:
