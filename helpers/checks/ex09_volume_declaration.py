@@ -62,12 +62,12 @@ def _created(name: str, path: Path) -> Verdict:
                    f"volume {VOLUME}), mounted at {TARGET} in {found[0].name}.", "")
 
 
-def _top_level_list(path: Path) -> bool:
-    """Whether the file's top-level ``volumes:`` is a YAML list (``- name``), where Compose wants a mapping."""
+def _top_level(path: Path) -> object:
+    """The value of the file's top-level ``volumes:`` as YAML reads it (None where it cannot be read)."""
     try:
-        return isinstance((yaml.safe_load(path.read_text()) or {}).get("volumes"), list)
+        return (yaml.safe_load(path.read_text()) or {}).get("volumes")
     except (yaml.YAMLError, AttributeError):
-        return False
+        return None
 
 
 def check(path: str | Path, project: Project | str) -> Verdict:
@@ -80,7 +80,11 @@ def check(path: str | Path, project: Project | str) -> Verdict:
         model = compose_file.load(path, env_file=False, project=name).model
     except ComposeError as err:
         hint = next((h for pattern, h in _REFUSALS if re.search(pattern, err.message)), None)
-        if re.search(_NOT_A_MAPPING, err.message) and _top_level_list(path):
+        declared = _top_level(path) if re.search(_NOT_A_MAPPING, err.message) else None
+        if isinstance(declared, str):
+            hint = (f"under `volumes:` YAML reads the text `{declared}`, not a key: a volume's name is a key, so it "
+                    f"ends with a colon (`{VOLUME}:`), as in {_DECLARED}.")
+        if isinstance(declared, list):
             hint = (f"the declaration is a list (`- {VOLUME}`); Compose wants a mapping: each volume is a key "
                     f"(`{VOLUME}:`, with a colon) indented under `volumes:`, as in {_DECLARED}. (A service's "
                     "`volumes:` is a list of mounts; the top-level one is not.)")

@@ -102,6 +102,12 @@ def check(override: str | Path, project: Project | str) -> Verdict:
                            "the override changes one key of the service; everything else comes from the base file.",
                            answer=_ANSWER)
         ports = spec.get("ports") or []
+        unknown = sorted(set(re.findall(r"(?<![\w'\"])!(\w+)", override.read_text())) - {"reset", "override"})
+        if ports and unknown:
+            return verdict(False, f"after the merge `{SERVICE}` still publishes {len(ports)} port(s) on the host: "
+                           f"Compose ignores the tag `!{unknown[0]}`, which it does not know.",
+                           f"Compose knows two merge tags, `!reset` and `!override` ({_SECTION}): check the "
+                           "spelling.", answer=_ANSWER)
         if ports and re.search(r"!(override|reset)\b", override.read_text()):  # a tag that kept a port
             return verdict(False, f"after the merge `{SERVICE}` publishes {len(ports)} port(s) on the host: the "
                            "tag replaced the base file's list, with one that still has a port.",

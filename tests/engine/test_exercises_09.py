@@ -46,6 +46,7 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t + "    volumes:\n      celerybeat_data:\n", "a key appears twice"),
     (lambda t: t + "volumes:\ncelerybeat_data:\n", "indented under `volumes:`"),
     (lambda t: t + "volumes:\n  - celerybeat_data\n", "Compose wants a mapping"),
+    (lambda t: t + "volumes:\n  celerybeat_data\n", "ends with a colon"),
     (lambda t: t.replace("- celerybeat_data:/data", "- ./celerybeat_data:/data"), "a host path"),
     (lambda t: t + "volumes:\n  celerybeat-data:\n", "the names must match exactly"),
     (lambda t: t + "volumes:\n  celerybeat_data:\n    external: true\n", "external means"),

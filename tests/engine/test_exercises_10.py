@@ -43,6 +43,7 @@ def test_no_file_yet(project, tmp_path):
     (lambda t: t.replace("ports: []", "profiles: [never]"), "has no `db` service"),
     (lambda t: t.replace("  db:\n    ports: []", "  db: {}\n  ports: !reset []"),
      "read `ports` as the name of a service"),
+    (lambda t: t.replace("ports: []", "ports: !rest []"), "ignores the tag `!rest`"),
 ])
 def test_near_misses_are_not_yet(project, tmp_path, change, expected):
     path = run_cell(exercise_cell("10_beyond_the_seed.ipynb"), tmp_path, "override", project=project)
