@@ -5,8 +5,9 @@ A NOT YET teaches before it tells. Its ``hint`` names the idea and where the les
 notebook, in «»). Its ``answer`` says what to write, and is shown only once the learner has tried something (run
 other code, or reached another state, since the exercise's first check): when the check then finds a wrong state
 again after the same code (in a notebook: nothing run since the last check, or the same cells again), or at the
-third different wrong state of the exercise, in the same process (the notebook's kernel). So the untouched
-exercise, checked as often as Run All checks it, and a first wrong change get the hint alone. A
+third different wrong state since the exercise was first changed, in the same process (the notebook's kernel). So
+the untouched exercise, checked as often as Run All checks it, and the first two different wrong changes get the
+hint alone. A
 PASSED starts the count over; :func:`reset_attempts` does too. A NOT YET that only says to run the exercise cell
 first has no answer, and is not counted."""
 
@@ -199,10 +200,12 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
             tries = _attempts.setdefault(key, {})
             had, same = key in _checked, _same_code_again(key)  # always: it keeps track of what ran
             if (had and not same) or (tries and seen not in tries):  # other code, or another state: a try
+                if key not in _tried:  # the first: what came before was the untouched exercise, which counts not
+                    tries.clear()
                 _tried.add(key)
             repeat = same and seen in tries and key in _tried  # nothing tried yet (untouched): never a repeat
             tries[seen] = tries.get(seen, 0) + 1
-            attempt = len(tries)  # different states: Run All's untouched exercise, run again and again, is one
+            attempt = len(tries)  # different wrong states since the first change of the exercise
     return Verdict(False, seen, hint, answer, attempt, repeat)
 
 

@@ -168,14 +168,51 @@ def check_output(project: Project, done: subprocess.CompletedProcess[str], patte
     return verdict(True, f"exit 0, and it printed {what}.", "", exercise=exercise)
 
 
-def check_run_rm(project: Project, service: str, since_ns: int) -> Verdict:
-    """After ``docker compose -p PROJECT run --rm SERVICE ...`` (typed, or run by a cell): the engine's events since
-    ``since_ns`` show one-off ``service`` containers of ``project`` that exited 0 and were removed."""
-    labels = [f"{PROJECT_LABEL}={project.name}", f"{SERVICE_LABEL}={service}", f"{ONEOFF_LABEL}=True"]
-    seen: dict[str, dict[str, str]] = {}  # container id -> action -> exit code ("" for the others)
-    for event in events.history({"type": ["container"], "label": labels}, since_ns, time.time_ns()):
+class OneOffRuns:
+    """Follows, from now on, the engine's events of the one-off ``service`` containers of ``project`` (what
+    ``docker compose run`` makes, typed in a terminal or run by a cell), for :func:`check_run_rm`.
+
+    Live, because the engine keeps only its last 256 events for a later ``docker events --since``: on a busy
+    (shared) engine that can be less than a minute. A new follower of the same project and service ends the old."""
+
+    _open: dict[tuple[str, str], OneOffRuns] = {}
+
+    def __init__(self, project: Project, service: str) -> None:
+        self.project, self.service, self.since_ns = project, service, time.time_ns()
+        self.seen: dict[str, dict[str, str]] = {}  # container id -> action -> exit code ("" for the others)
+        labels = [f"{PROJECT_LABEL}={project.name}", f"{SERVICE_LABEL}={service}", f"{ONEOFF_LABEL}=True"]
+        self.filters = {"type": ["container"], "label": labels}
+        old = self._open.pop((project.name, service), None)
+        if old is not None:
+            old.close()
+        self._follower = events.Follower(self.filters, self._add, name=f"runs of {service}").start()
+        self._open[(project.name, service)] = self
+
+    def _add(self, event: events.Event) -> None:
         attrs = (event.get("Actor") or {}).get("Attributes") or {}
-        seen.setdefault(str(event.get("id")), {})[str(event.get("Action"))] = str(attrs.get("exitCode", ""))
+        self.seen.setdefault(str(event.get("id")), {})[str(event.get("Action"))] = str(attrs.get("exitCode", ""))
+
+    def close(self) -> None:
+        """Stop following (idempotent)."""
+        self._follower.close()
+
+    def containers(self) -> dict[str, dict[str, str]]:
+        """What was seen so far: container id -> {action: exit code ("" for actions without one)}."""
+        if self._follower.ended:  # the engine went away meanwhile: what it still keeps is all there is
+            for event in events.history(self.filters, self.since_ns, time.time_ns()):
+                self._add(event)
+        time.sleep(0.2)  # the events of a run that has just ended are on their way
+        return dict(self.seen)
+
+    def __repr__(self) -> str:
+        return f"<one-off {self.service} containers of {self.project.name}, followed since this cell ran>"
+
+
+def check_run_rm(runs: OneOffRuns) -> Verdict:
+    """After ``docker compose -p PROJECT run --rm SERVICE ...`` (typed, or run by a cell): the engine's events since
+    ``runs`` began show one-off containers of the service that exited 0 and were removed."""
+    project, service = runs.project, runs.service
+    seen = runs.containers()
     done = [actions for actions in seen.values() if actions.get("die") == "0" and "destroy" in actions]
     if not done:
         failed = sorted(a["die"] for a in seen.values() if a.get("die") not in (None, "0"))

@@ -30,10 +30,10 @@ def no_records(monkeypatch):
 def test_the_first_not_yet_gives_the_hint_a_repeated_one_adds_the_answer():
     verdict(False, "no network", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")  # untouched
     first = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
-    assert (first.attempt, first.shows_answer) == (2, False)
+    assert (first.attempt, first.shows_answer) == (1, False)  # the untouched state is no try
     assert str(first) == "NOT YET: no alias\nHint: see «4. Names» above"
     again = verdict(False, "no alias", "see «4. Names» above", exercise="zz_one", answer="net.connect(...)")
-    assert (again.attempt, again.repeat, again.shows_answer) == (2, True, True)  # the same state, checked again
+    assert (again.attempt, again.repeat, again.shows_answer) == (1, True, True)  # the same state, checked again
     assert str(again) == ("NOT YET: no alias\nHint: see «4. Names» above\n"
                           "Answer (asked again): net.connect(...)")
 
@@ -49,8 +49,10 @@ def test_the_untouched_exercise_then_a_first_wrong_change_each_get_the_hint_alon
     """Run All checks the untouched exercise: that must not use up the learner's hint-only try."""
     untouched = verdict(False, "no working_dir", "«3. ...»", exercise="zz_one", answer="working_dir=...")
     wrong = verdict(False, "WorkingDir /app/api", "«3. ...»", exercise="zz_one", answer="working_dir=...")
-    assert not untouched.shows_answer and not wrong.shows_answer and wrong.attempt == 2
-    third = verdict(False, "WorkingDir /apps", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    assert not untouched.shows_answer and not wrong.shows_answer and wrong.attempt == 1
+    second = verdict(False, "WorkingDir /apps", "«3. ...»", exercise="zz_one", answer="working_dir=...")
+    assert (second.attempt, second.repeat, second.shows_answer) == (2, False, False)  # two real tries: hint only
+    third = verdict(False, "WorkingDir /", "«3. ...»", exercise="zz_one", answer="working_dir=...")
     assert (third.attempt, third.repeat, third.shows_answer) == (3, False, True)  # a third try: stuck, so answer
 
 
@@ -59,7 +61,7 @@ def test_the_untouched_exercise_checked_again_and_again_counts_once():
     for _ in range(3):
         verdict(False, "no working_dir", "«3. ...»", exercise="zz_one", answer="working_dir=...")
     wrong = verdict(False, "WorkingDir /app/api", "«3. ...»", exercise="zz_one", answer="working_dir=...")
-    assert (wrong.attempt, wrong.shows_answer) == (2, False)
+    assert (wrong.attempt, wrong.shows_answer) == (1, False)
 
 
 def test_the_count_is_per_exercise():
@@ -74,7 +76,8 @@ def test_run_the_cell_first_is_not_a_try_and_has_nothing_to_answer():
     verdict(False, "x", "h", exercise="zz_one", answer="a")
     first = verdict(False, "no container", "run the exercise cell, then this check.", exercise="zz_one")
     assert first.attempt == 0 and not first.shows_answer and "Answer" not in str(first)
-    assert verdict(False, "y", "h", exercise="zz_one", answer="a").attempt == 2  # the count went on
+    assert verdict(False, "y", "h", exercise="zz_one", answer="a").attempt == 1  # the first try: counted
+    assert verdict(False, "z", "h", exercise="zz_one", answer="a").attempt == 2  # the count goes on
 
 
 def test_a_pass_starts_the_count_over():
@@ -88,7 +91,8 @@ def test_reset_forgets_one_exercise_or_all():
         verdict(False, "x", "h", exercise=exercise, answer="a")
     reset_attempts("zz_one")
     assert verdict(False, "x", "h", exercise="zz_one", answer="a").attempt == 1
-    assert verdict(False, "y", "h", exercise="zz_two", answer="a").attempt == 2
+    assert verdict(False, "y", "h", exercise="zz_two", answer="a").attempt == 1  # the first try after untouched
+    assert verdict(False, "z", "h", exercise="zz_two", answer="a").attempt == 2
     reset_attempts()
     assert verdict(False, "x", "h", exercise="zz_two", answer="a").attempt == 1
 
@@ -114,7 +118,8 @@ def test_the_answer_shows_in_html_only_when_asked_again():
 
 def test_a_check_outside_an_exercise_module_is_counted_under_no_id():
     assert verdict(False, "x", "h", answer="a").attempt == 1
-    assert verdict(False, "y", "h", answer="a").attempt == 2
+    assert verdict(False, "y", "h", answer="a").attempt == 1  # the first change: "x" was the untouched state
+    assert verdict(False, "z", "h", answer="a").attempt == 2
     assert verdict(False, "y", "h", answer="a").shows_answer
 
 
