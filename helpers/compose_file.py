@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import dotenv
+import yaml
 
 from .compose_cli import compose
 from .errors import CourseError
@@ -139,6 +140,21 @@ def merged(base: ComposeFile, override_text: str, override_path: str | Path) -> 
     override.parent.mkdir(parents=True, exist_ok=True)
     override.write_text(override_text, encoding="utf-8")
     return load(base.path, *base.files[1:], override, project=base.project_name, **base.options)
+
+
+def snippet(text: str, name: str = "SNIPPET") -> Any:
+    """A YAML snippet of a lesson's exercise cell, read with PyYAML; a slip in it is a :class:`ComposeError` that
+    says where, counting the line of the opening quotes as line 1 (the snippet starts on the line after them)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ComposeError(f"{name} is not valid YAML: {problem}{where} (the line of the opening quotes is line 1).",
+                           "YAML goes by indentation: the keys of one mapping line up exactly (spaces, never tabs), "
+                           "every `key:` is followed by a space or a line end, and quotes come in pairs. Compare "
+                           "with the lines around it as the lesson wrote them.") from None
 
 
 def parse_env_file(path: str | Path) -> dict[str, str]:

@@ -100,3 +100,14 @@ def test_parse_env_file_and_duration(tmp_path: Path) -> None:
     assert [cf.duration_ns(d) for d in ("5s", "300ms", "1m30s", 2)] == [5 * 10**9, 3 * 10**8, 90 * 10**9, 2 * 10**9]
     with pytest.raises(ComposeError, match="not a duration"):
         cf.duration_ns("10 seconds")
+
+
+def test_a_snippet_with_a_yaml_slip_says_where_with_a_hint():
+    from helpers.compose_file import ComposeError, snippet
+
+    assert snippet("\ndepends_on:\n  db:\n    condition: service_healthy\n") == {
+        "depends_on": {"db": {"condition": "service_healthy"}}}
+    with pytest.raises(ComposeError) as tab:
+        snippet("\ndepends_on:\n  db:\n\tcondition: service_healthy\n")
+    assert "SNIPPET is not valid YAML" in tab.value.message and "line 4" in tab.value.message
+    assert "never tabs" in tab.value.hint
