@@ -72,8 +72,9 @@ def check(project: Project, timeout: float = 60) -> Verdict:
                        "run the exercise cell (it starts the Redis container), then this check.")
     networks = kv.attrs["NetworkSettings"]["Networks"] or {}
     if net.name not in networks:
-        return verdict(False, f"{on} does not resolve: {kv.name} is on {', '.join(sorted(networks)) or 'no network'} "
-                       "only.", f"a name resolves only on a network the container is attached to, and only Docker's "
+        where = f"is on {', '.join(sorted(networks))} only" if networks else "is on no network at all"
+        return verdict(False, f"{on} does not resolve: {kv.name} {where}.",
+                       f"a name resolves only on a network the container is attached to, and only Docker's "
                        f"DNS on a user-defined network answers it: {_DNS}. A container can join a network under "
                        "names of its own, and that works on a running container (the SDK's Network.connect, "
                        "linked in the exercise).", answer=_ANSWER)

@@ -63,6 +63,11 @@ def binding_problem(ports: dict[str, Any], port: int, asked: tuple[str, ...] = (
                 "number (in YAML: \"127.0.0.1:PORT:5432\" instead of \"PORT:5432\").")
     host_ports = sorted({str(b.get("HostPort")) for b in bindings})
     if host_ports != [str(port)]:
+        extra = [p for p in host_ports if p != str(port)]
+        if len(extra) < len(host_ports):  # ALT_PORT and others: one binding too many
+            return (f"{CONTAINER_PORT} is published on 127.0.0.1 at ALT_PORT ({port}), and also at host port "
+                    f"{', '.join(extra)}.", "the exercise asks for one binding: the list of the value holds one "
+                    f"pair per host port ({_PORTS}).", "one tuple, not a list: ('127.0.0.1', ALT_PORT).")
         return (f"{CONTAINER_PORT} is published on 127.0.0.1, but at host port {', '.join(host_ports)}, "
                 f"not at ALT_PORT ({port}).", "the address is right; the host port is the other half of the value, "
                 f"as in the last cell of {_PORTS}.", "the host port is the second item of the tuple: "

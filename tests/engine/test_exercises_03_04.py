@@ -114,6 +114,8 @@ def test_03_near_misses(scope03, ports, seen, hint, answer):
          "every IPv4 address (0.0.0.0), every IPv6 address (::)", "Why 127.0.0.1?"),
         ({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5432"}]}, "at host port 5432, not at ALT_PORT (5433)",
          "other half"),
+        ({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "5433"}, {"HostIp": "127.0.0.1", "HostPort": "5434"}]},
+         "at ALT_PORT (5433), and also at host port 5434", "one binding"),
     ],
 )
 def test_03_binding_problems_are_named(ports, seen, hint):
