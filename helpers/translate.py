@@ -295,7 +295,9 @@ def render_html(rows: list[tuple[str, str, str]]) -> str:
     cell = ('<td style="text-align:left; vertical-align:top"><code style="white-space:pre-wrap; '
             'overflow-wrap:anywhere">{}</code></td>')
     def text(value: str) -> str:  # <wbr> and <br>: it still wraps where a viewer drops the styles (untrusted, GitHub)
-        return re.sub(r"([/,=:_.])", r"\1<wbr>", html.escape(value)).replace("\n", "<br>")
+        marked = re.sub(r"([/,=:_.-])", "\\1\0", value)              # a break after a separator,
+        marked = re.sub(r"([^\s\0]{20})(?=[^\s\0])", "\\1\0", marked)  # and inside a long run (a hash)
+        return html.escape(marked).replace("\0", "<wbr>").replace("\n", "<br>")
 
     body = "".join("<tr>" + "".join(cell.format(text(str(c))) for c in row) + "</tr>" for row in rows)
     head = "".join(f'<th style="text-align:left; width:{w}">{h}</th>' for h, w in zip(HEADER, WIDTHS, strict=True))
