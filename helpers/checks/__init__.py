@@ -177,8 +177,11 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
     if exercise is None:
         frames = traceback.walk_stack(sys._getframe(1))  # noqa: SLF001 - who asked: a check, maybe through a helper
         exercise = next(filter(None, (exercise_of(str(f.f_globals.get("__name__", ""))) for f, _ in frames)), None)
-    failed = _failed_before_check() if passed else None  # a NOT YET judges what is there: it stands
-    if failed is not None:  # e.g. a SyntaxError: the cell never ran, and a PASS would be an earlier run's
+    failed = _failed_before_check()
+    if failed is not None and not passed:  # a NOT YET judges what is there: it stands, and says so
+        seen = (f"(the last cell run before this check, In [{failed[0]}], ended with {failed[1]}, so what follows "
+                f"may come from an earlier run) {seen}")
+    if failed is not None and passed:  # e.g. a SyntaxError: the cell never ran, and a PASS would be an earlier run's
         passed, seen, hint, answer = False, (
             f"the last cell run before this check, In [{failed[0]}], ended with {failed[1]}. What the engine has "
             "may come from an earlier run, so this check does not pass it."), (

@@ -157,9 +157,12 @@ def check_output(project: Project, done: subprocess.CompletedProcess[str], patte
     text = f"{done.stdout}\n{done.stderr}"   # `docker logs` hands the container's stderr to its own
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or [""])[-1]
-        return verdict(False, f"the command failed (exit {done.returncode}): {last}",
-                       f"check the project name (-p {project.name}) and the service name, then run it again.",
-                       exercise=exercise)
+        hint = f"check the project name (-p {project.name}) and the service name, then run it again."
+        if re.search(r"is not running|No such container|no container found", last, re.IGNORECASE):
+            hint = (f"Compose finds no running container of that service in project {project.name}. If the names "
+                    "are right, it does not run now (after the lesson's Clean up, or before its section started "
+                    "it): run the section from its first cell, then this line again.")
+        return verdict(False, f"the command failed (exit {done.returncode}): {last}", hint, exercise=exercise)
     found = re.search(pattern, text, re.MULTILINE)
     if found is None:
         return verdict(False, f"the command exited 0 but did not print {what}.",

@@ -38,6 +38,10 @@ _ANSWER = (f"`{_CONNECT}`. In a compose file, the same under the service `kv`:\n
 
 def check(project: Project, timeout: float = 60) -> Verdict:
     """PASSED when, on the project network, ``cache`` resolves to the ``kv`` Redis and it answers ``PONG``."""
+    if newest(project.containers(SERVICE)) is None:  # nothing to probe (after Clean up): and nothing to create
+        return verdict(False, f"on {naming.resource_name(project.name, 'default')}, '{ALIAS}' does not resolve, and "
+                       f"there is no container of service '{SERVICE}'.",
+                       "run the exercise cell (it starts the Redis container), then this check.")
     net = project.network()
     address, *replies = _probe(project, timeout)
     on = f"on {net.name}, '{ALIAS}'"

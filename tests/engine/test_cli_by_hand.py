@@ -115,6 +115,10 @@ def test_stop_start_exec_and_output(lesson):
     missing = by_hand("exec", "-T", "nosuch", "true", project=project.name, files=files)
     result = cli.check_output(project, missing, r"^PONG$", "PONG")
     assert not result.passed and "failed" in result.seen and project.name in result.hint, result
+    by_hand("stop", "cache", project=project.name, files=files)
+    stopped = by_hand("exec", "-T", "cache", "redis-cli", "ping", project=project.name, files=files)
+    result = cli.check_output(project, stopped, r"^PONG$", "PONG")
+    assert not result.passed and "it does not run now" in result.hint, result
 
 
 def test_run_rm_is_seen_in_the_engines_events(lesson):
