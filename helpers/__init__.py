@@ -34,13 +34,20 @@ def open_lesson(lesson: str, learner: str | None = None) -> tuple[docker.DockerC
         from IPython import get_ipython
 
         if (shell := get_ipython()) is not None:
-            shell.set_custom_exc((CourseError, docker.errors.APIError, TypeError), _show_briefly)
+            load_ipython_extension(shell)
             from .checks import follow_cells
 
             follow_cells(shell)
     engine = connect()
     use_client(engine)
     return engine, Project(lesson)
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext helpers``; ``./course`` has its virtualenv's kernels load it at start (``etc/ipython``), so a
+    fresh kernel already shows course errors briefly, and a NameError with a hint (a cell run before the cells it
+    needs). :func:`open_lesson` loads it too."""
+    shell.set_custom_exc((CourseError, docker.errors.APIError, TypeError, NameError), _show_briefly)
 
 
 _SDK_DOCS = "https://docker-py.readthedocs.io/en/stable/ (one page per kind: containers, networks, volumes, images)"
@@ -50,7 +57,7 @@ def _show_briefly(shell: Any, etype: type[BaseException], value: BaseException, 
                   tb_offset: int | None = None) -> list[str]:
     """IPython's custom handler: a :class:`CourseError` shows as its message and hint, without traceback frames; so
     do the engine's refusals (docker-py's ``APIError``: what the engine said, and what it means here) and a keyword
-    an SDK call does not take. Any other error: IPython's full traceback, as always."""
+    an SDK call does not take. A NameError: its traceback and a hint. Any other error: IPython's full traceback."""
     if isinstance(value, CourseError):
         lines = [f"{etype.__name__}: {value}"]
     elif isinstance(value, docker.errors.NotFound):
@@ -70,5 +77,9 @@ def _show_briefly(shell: Any, etype: type[BaseException], value: BaseException, 
                  f"reference: {_SDK_DOCS}"]
     else:
         lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        if isinstance(value, NameError):
+            lines = [*lines, "Hint: if the name is the lesson's, a cell above defines it and this kernel has not run "
+                     "that cell (a restarted kernel forgets everything): Run > Run All Above Selected Cell, then "
+                     "this one. If it is your own, check its spelling."]
     shell._showtraceback(etype, value, lines)  # noqa: SLF001 - IPython's own way to show a short error
     return lines

@@ -259,3 +259,22 @@ def test_in_a_real_kernel_a_syntax_error_before_the_check_holds_back_its_pass():
     said = ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells]
     assert said[2].startswith("PASSED") and said[7].startswith("PASSED"), said
     assert "In [4], ended with SyntaxError" in said[4] and "In [4], ended with SyntaxError" in said[5], said
+
+
+def test_in_a_real_kernel_a_name_error_gets_a_hint_from_the_first_cell_on():
+    """The helpers' IPython extension (which ./course has its venv's kernels load): a cell run before the cells
+    it needs, in a fresh kernel, shows the NameError and says what to run."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["%load_ext helpers", "print(project.name)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in cells])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    error = nb.cells[1].outputs[0]
+    assert error["output_type"] == "error" and error["ename"] == "NameError", error
+    assert "Run All Above Selected Cell" in "\n".join(error["traceback"]), error["traceback"]
+
+
+def test_course_setup_has_its_kernels_load_the_extension():
+    course = (ROOT / "course").read_text()
+    assert 'c.InteractiveShellApp.extensions = ["helpers"]' in course and "etc/ipython" in course
