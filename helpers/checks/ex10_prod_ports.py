@@ -68,14 +68,20 @@ def _service_names(override: Path) -> list[str]:
     return [str(key) for key in services] if isinstance(services, dict) else []
 
 
+def write_base(folder: str | Path) -> Path:
+    """Write the exercise's base file (``db`` published on the host) into ``folder``; return its path."""
+    base = Path(folder) / BASE_NAME
+    base.write_text(BASE.format(learner=naming.learner()))
+    return base
+
+
 def check(override: str | Path, project: Project | str) -> Verdict:
     """The override file merged over the base: Compose accepts it, ``db`` keeps its image, and publishes nothing."""
     override, name = Path(override), project.name if isinstance(project, Project) else project
     if not override.is_file():
         return verdict(False, "there is no override file yet.", "run the exercise cell (it writes the file), "
                        "then this check.")
-    base = override.parent / BASE_NAME
-    base.write_text(BASE.format(learner=naming.learner()))
+    base = write_base(override.parent)
     files = [base, override]
     try:
         try:
