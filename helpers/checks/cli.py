@@ -17,7 +17,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from .. import events
-from ..containers import health_status, newest, state_of, summary
+from ..containers import health_status, newest, started_at, state_of, summary
 from ..engine import client
 from ..naming import CONFIG_HASH_LABEL, ONEOFF_LABEL, PROJECT_LABEL, SERVICE_LABEL
 from ..project import Project
@@ -133,6 +133,33 @@ def check_stopped(project: Project, service: str, exit_code: int = 0) -> Verdict
                        "137 is a SIGKILL: the grace period ended before the process did.",
                        exercise=exercise_id(project))
     return verdict(True, f"{service} is exited with exit code {exit_code}.", "", exercise=exercise_id(project))
+
+
+def check_stop_during_update(project: Project, service: str, update: int) -> Verdict:
+    """After ``docker compose ... stop -t N SERVICE`` of lesson 08's bot while it handles ``update``: the bot's log
+    since its last start says SIGTERM came during that update, and it finished the update and exited 0."""
+    state = _last_state(project, service, "run the cells above that start it, then the `stop` command.", "exited",
+                        "stop -t 10")
+    if isinstance(state, Verdict):
+        return state
+    bot = newest(of_service(project, service))
+    assert bot is not None  # _last_state found it
+    log = bot.logs(since=started_at(bot)).decode(errors="replace")  # this start's lines only
+    during, done = f"got SIGTERM during update {update}" in log, f"update {update} done" in log
+    if state["ExitCode"] != 0:
+        return verdict(False, f"{service} stopped with exit code {state['ExitCode']}"
+                       + (" during the update" if during else "") + ".",
+                       "137 is a SIGKILL: the grace period of that stop ended before the update did. Did the line "
+                       "carry `-t 10`? Without it the stop gives the container's own 2 s.",
+                       exercise=exercise_id(project))
+    if not during:
+        return verdict(False, f"{service} exited 0, but update {update} was "
+                       + ("over" if done else "not running") + " when the stop came: this stop shows nothing of `-t`.",
+                       "an update takes 5 s. Have the line ready in the terminal, run the cell above again (it hands "
+                       "the bot a new update), then press Enter within those 5 s.", exercise=exercise_id(project))
+    return verdict(True, f"SIGTERM came during update {update}; {service} finished it"
+                   + (f" ('update {update} done')" if done else "") + " and exited 0: the 10 s covered it.", "",
+                   exercise=exercise_id(project))
 
 
 def check_running(project: Project, service: str, started_before: str | None = None) -> Verdict:

@@ -215,3 +215,34 @@ def test_08_wait_log_gives_up_when_the_container_exits(client):
         assert h.wait_log(quick, "only", timeout=5) == "only this"
     finally:
         project.down(volumes=True)
+
+
+def test_08_a_stop_by_hand_counts_only_during_the_update(scope08):
+    """Section 4's typed `stop -t 10`: proved from the bot's log of its last start and its exit code, so a stop
+    after the update (typed slowly) or one whose grace period ends too soon is no PASS."""
+    from helpers.checks import cli
+    from helpers.containers import started_at
+
+    project = scope08["project"]
+    exec(exercise_cell("08_bot_grace_period.ipynb"), scope08)  # noqa: S102 - a bot of 12 s updates, 5 s grace
+    tg, redis = scope08["tg"], project.containers("redis")[-1]
+    assert not cli.check_stop_during_update(project, "tg", 4).passed  # running: not stopped yet
+    ex08_grace_period.push_update(redis, 4)
+    h.wait_log(tg, "update 4 started", TIMEOUT)
+    tg.stop(timeout=1)  # a grace period shorter than what is left of the update
+    result = cli.check_stop_during_update(project, "tg", 4)
+    assert not result.passed and "exit code 137" in result.seen and "-t 10" in result.hint, result
+    tg.start()
+    tg.reload()
+    ex08_grace_period.push_update(redis, 5)
+    h.wait_log(tg, "update 5 done", TIMEOUT, since=started_at(tg))
+    tg.stop(timeout=15)  # typed slowly: the update is over
+    result = cli.check_stop_during_update(project, "tg", 5)
+    assert not result.passed and "was over when the stop came" in result.seen, result
+    tg.start()
+    tg.reload()
+    ex08_grace_period.push_update(redis, 6)
+    h.wait_log(tg, "update 6 started", TIMEOUT, since=started_at(tg))
+    tg.stop(timeout=15)  # during the update, with time enough
+    result = cli.check_stop_during_update(project, "tg", 6)
+    assert result.passed and "SIGTERM came during update 6" in result.seen, result
