@@ -114,7 +114,8 @@ def check_down(project: Project, keeps_volumes: bool = False) -> Verdict:
                        exercise=exercise)
     if keeps_volumes and not volumes:
         return verdict(False, f"no container, no network and no volume of project {project.name} is left.",
-                       "the volumes went too: that is `down -v` (or a `docker volume rm`). A plain `down` keeps "
+                       "the volumes went too: a `down -v`, a `docker volume rm`, or the lesson's Clean up did that "
+                       "(or the project never came up). A plain `down` keeps "
                        "the named volumes, so the data is there at the next `up`. Bring the project up again "
                        "(`up -d --wait`, the cells above), then `down` without `-v`, then this check.",
                        exercise=exercise)
