@@ -147,7 +147,10 @@ def _cell_ended(result: Any) -> None:
         _asked.clear()
         return
     error = result.error_before_exec or result.error_in_exec
-    _last_cell[:] = [(result.execution_count, f"{type(error).__name__}: {error}".strip() if error else "")]
+    text = f"{type(error).__name__}: {error}".strip() if error else ""
+    if isinstance(error, SyntaxError):  # without IPython's name of the cell's temporary file
+        text = f"SyntaxError: {error.msg}" + (f" (line {error.lineno})" if error.lineno else "")
+    _last_cell[:] = [(result.execution_count, text)]
 
 
 def _failed_before_check() -> tuple[int, str] | None:
@@ -199,7 +202,7 @@ def verdict(passed: bool, seen: str, hint: str = "", exercise: str | None = None
             _tried.discard(key)
             return Verdict(True, seen)
         attempt, repeat = 0, False
-        if answer:
+        if answer and failed is None:  # after a cell that failed, the check judged an earlier run: no try of it
             tries = _attempts.setdefault(key, {})
             had, same = key in _checked, _same_code_again(key)  # always: it keeps track of what ran
             if (had and not same) or (tries and seen not in tries):  # other code, or another state: a try

@@ -236,8 +236,9 @@ def test_a_check_after_a_cell_that_failed_judges_nothing(monkeypatch):
     cell(SyntaxError("invalid syntax"))                 # a typo: the cell never ran
     first = cell(check=True)
     assert not first.passed and "In [3], ended with SyntaxError: invalid syntax" in first.seen, first
-    stands = verdict(False, "database 0", "hint", exercise="zz_stale")  # a NOT YET stands, and says what ran before
+    stands = verdict(False, "database 0", "hint", exercise="zz_stale", answer="a")  # a NOT YET stands, and says
     assert stands.seen.endswith(" database 0") and "In [3], ended with SyntaxError" in stands.seen, stands
+    assert stands.attempt == 0 and not stands.shows_answer  # it judged an earlier run: no try, no step to the answer
     assert not cell(check=True).passed                  # the check alone again: still the earlier run's state
     cell()                                              # mended
     assert cell(check=True).passed
