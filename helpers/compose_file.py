@@ -40,9 +40,9 @@ HINTS: list[tuple[str, str]] = [
      "a key appears twice in one mapping: keep one of them (YAML allows each key once per mapping)."),
     (r"yaml: line \d+",
      "YAML goes by indentation: keys of one mapping line up exactly (spaces, never tabs), and every `key:` is "
-     "followed by a space. Compose's line number is where YAML gave up, often the first line of the block that "
-     "holds the slip, counted in the file it names (a lesson's snippet sits in such a file under a line or two of "
-     "its own)."),
+     "followed by a space. Compose's line number is where YAML gave up: often the slip's own line, sometimes the "
+     "first line of the block that holds it, counted in the file it names (for a lesson's snippet: from the line "
+     "of its opening quotes)."),
     (r"required variable (\S+) is missing a value",
      "set that variable in the .env beside the compose file (NAME=value), or in the environment."),
     (r"additional propert(y|ies) '([^']+)' not allowed",
