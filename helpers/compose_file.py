@@ -28,6 +28,9 @@ class ComposeError(CourseError):
 
 
 # Compose's error texts (v2.40) -> what to do about them. The first pattern that matches gives the hint.
+_YAML_RULES = ("YAML goes by indentation: keys of one mapping line up exactly (spaces, never tabs), and every "
+               "`key:` is followed by a space (or the line's end).")
+
 HINTS: list[tuple[str, str]] = [
     (r"refers to undefined volume (\S+?):",
      "a named volume must be declared: add a top-level `volumes:` key (level with `services:`) and below it, "
@@ -39,8 +42,7 @@ HINTS: list[tuple[str, str]] = [
     (r"already defined",
      "a key appears twice in one mapping: keep one of them (YAML allows each key once per mapping)."),
     (r"yaml: line \d+",
-     "YAML goes by indentation: keys of one mapping line up exactly (spaces, never tabs), and every `key:` is "
-     "followed by a space. Compose's line number is where YAML gave up: often the slip's own line, sometimes the "
+     f"{_YAML_RULES} Compose's line number is where YAML gave up: often the slip's own line, sometimes the "
      "first line of the block that holds it, counted in the file it names (for a lesson's snippet: from the line "
      "of its opening quotes)."),
     (r"required variable (\S+) is missing a value",
@@ -152,9 +154,8 @@ def snippet(text: str, name: str = "SNIPPET") -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ComposeError(f"{name} is not valid YAML: {problem}{where} (the line of the opening quotes is line 1).",
-                           "YAML goes by indentation: the keys of one mapping line up exactly (spaces, never tabs), "
-                           "every `key:` is followed by a space or a line end, and quotes come in pairs. Compare "
-                           "with the lines around it as the lesson wrote them.") from None
+                           f"{_YAML_RULES} Quotes come in pairs. Compare with the lines around it as the lesson "
+                           "wrote them.") from None
 
 
 def parse_env_file(path: str | Path) -> dict[str, str]:

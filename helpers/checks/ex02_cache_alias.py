@@ -38,13 +38,13 @@ _ANSWER = (f"`{_CONNECT}`. In a compose file, the same under the service `kv`:\n
 
 def check(project: Project, timeout: float = 60) -> Verdict:
     """PASSED when, on the project network, ``cache`` resolves to the ``kv`` Redis and it answers ``PONG``."""
-    if newest(project.containers(SERVICE)) is None:  # nothing to probe (after Clean up): and nothing to create
-        return verdict(False, f"on {naming.resource_name(project.name, 'default')}, '{ALIAS}' does not resolve, and "
-                       f"there is no container of service '{SERVICE}'.",
+    on = f"on {naming.resource_name(project.name, 'default')}, '{ALIAS}'"
+    kv = newest(project.containers(SERVICE))
+    if kv is None:  # nothing to probe (e.g. after Clean up), so nothing to create either
+        return verdict(False, f"{on} does not resolve, and there is no container of service '{SERVICE}'.",
                        "run the exercise cell (it starts the Redis container), then this check.")
     net = project.network()
     address, *replies = _probe(project, timeout)
-    on = f"on {net.name}, '{ALIAS}'"
     if address:
         net.reload()  # who holds that address: the network's Containers, as the engine has them now
         holder = next((str(info.get("Name")) for info in (net.attrs.get("Containers") or {}).values()
@@ -70,10 +70,7 @@ def check(project: Project, timeout: float = 60) -> Verdict:
                        f"the name leads to the container of service '{SERVICE}', but its Redis did not answer: is "
                        "it running (h.state_of(kv))?",
                        answer=f"run the exercise cell again (it starts kv), then {_ANSWER}")
-    kv = newest(project.containers(SERVICE))
-    if kv is None:
-        return verdict(False, f"{on} does not resolve, and there is no container of service '{SERVICE}'.",
-                       "run the exercise cell (it starts the Redis container), then this check.")
+    kv.reload()  # its networks as the engine has them after the probe
     networks = kv.attrs["NetworkSettings"]["Networks"] or {}
     if net.name not in networks:
         where = f"is on {', '.join(sorted(networks))} only" if networks else "is on no network at all"

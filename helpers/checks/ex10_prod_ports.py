@@ -107,14 +107,14 @@ def check(override: str | Path, project: Project | str) -> Verdict:
             return verdict(False, f"after the merge `{SERVICE}` runs {spec.get('image') or 'no image'}, not redis:8.",
                            "the override changes one key of the service; everything else comes from the base file.",
                            answer=_ANSWER)
-        ports = spec.get("ports") or []
-        unknown = sorted(set(re.findall(r"(?<![\w'\"])!(\w+)", override.read_text())) - {"reset", "override"})
+        ports, written = spec.get("ports") or [], override.read_text()
+        unknown = sorted(set(re.findall(r"(?<![\w'\"])!(\w+)", written)) - {"reset", "override"})
         if ports and unknown:
             return verdict(False, f"after the merge `{SERVICE}` still publishes {len(ports)} port(s) on the host: "
                            f"Compose ignores the tag `!{unknown[0]}`, which it does not know.",
                            f"Compose knows two merge tags, `!reset` and `!override` ({_SECTION}): check the "
                            "spelling.", answer=_ANSWER)
-        if ports and re.search(r"!(override|reset)\b", override.read_text()):  # a tag that kept a port
+        if ports and re.search(r"!(override|reset)\b", written):  # a tag that kept a port
             return verdict(False, f"after the merge `{SERVICE}` publishes {len(ports)} port(s) on the host: the "
                            "tag replaced the base file's list, with one that still has a port.",
                            f"production publishes none of db's ports: what is left in the list ({_SECTION})?",
